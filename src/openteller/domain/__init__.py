@@ -1,0 +1,1 @@
+"""The framework-free domain core: values, entities and errors. No I/O, no frameworks."""

@@ -1,0 +1,67 @@
+"""Card numbers in free text (privacy guarantee G7).
+
+Full card numbers (Luhn-valid runs of 13-19 digits, possibly grouped by spaces or
+dashes) are masked to BIN + last 4 before anything is stored: ``4111 1111 1111 1111``
+becomes ``411111******1111``. CVV-like fields are dropped by :func:`strip_cvv`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CANDIDATE = re.compile(
+    r"(?<![0-9])(?:"
+    r"[0-9]{13,19}"  # contiguous
+    r"|[0-9]{4}([ -])[0-9]{4}\1[0-9]{4}\1[0-9]{1,7}"  # 4-4-4-4(-3) groups
+    r"|[0-9]{4}([ -])[0-9]{6}\2[0-9]{4,5}"  # 4-6-5 (Amex) / 4-6-4 (Diners)
+    r")(?![0-9])"
+)
+_CVV = re.compile(r"\b(?:CVV2?|CVC2?|CID|CSC)\s*[:#=]?\s*[0-9]{3,4}\b", re.IGNORECASE)
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when ``digits`` (only digits) passes the Luhn checksum."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def mask_card(digits: str) -> str:
+    """BIN (first 6) + stars + last 4 of a card number given as digits."""
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+
+def _replace(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = text.replace(" ", "").replace("-", "")
+    if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return mask_card(digits)
+    return text
+
+
+def mask_card_numbers(text: str) -> str:
+    """Mask every Luhn-valid 13-19 digit run in ``text``; leave other numbers alone."""
+    if not text or len(text) < 13:
+        return text
+    # Fast path: most descriptors carry no long digit run at all.
+    if not _CANDIDATE.search(text):
+        return text
+    return _CANDIDATE.sub(_replace, text)
+
+
+def strip_cvv(text: str) -> str:
+    """Remove ``CVV 123``-style fields from free text."""
+    if not text:
+        return text
+    return _CVV.sub("", text) if _CVV.search(text) else text
+
+
+def sanitise(text: str) -> str:
+    """Both protections: card numbers masked and CVV-like fields removed."""
+    return strip_cvv(mask_card_numbers(text))

@@ -1,0 +1,1 @@
+"""The privacy core: keys and encryption (more arrives with consent and audit)."""

@@ -1,0 +1,66 @@
+"""Settings from ``OPENTELLER_*`` environment variables and an optional TOML file.
+
+Precedence (highest first): environment variables, the TOML file named by
+``OPENTELLER_CONFIG`` (default ``./openteller.toml`` when it exists), defaults.
+Every setting is documented in docs/configuration.md (a test keeps that true).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("OPENTELLER_CONFIG", "openteller.toml"))
+
+
+class Settings(BaseSettings):
+    """All configuration of an OpenTeller process."""
+
+    model_config = SettingsConfigDict(env_prefix="OPENTELLER_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///openteller.db",
+        description="SQLAlchemy URL of the database: sqlite:///path or postgresql://...",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="The master key (32 bytes, base64 or hex) that wraps customer data keys.",
+    )
+    master_key_file: Path = Field(
+        default=Path("openteller.key"),
+        description="File holding the master key when OPENTELLER_MASTER_KEY is not set.",
+    )
+    bank_id: str = Field(default="default", description="Id of the bank this process serves.")
+    bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
+    log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = _config_file()
+        if config.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings now (never at import time)."""
+    return Settings(**overrides)

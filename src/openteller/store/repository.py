@@ -1,0 +1,417 @@
+"""The encrypted store of banks, customers, accounts, balances and ledger blocks.
+
+Every method takes an open SQLAlchemy ``Connection`` so that callers decide the unit of
+work (an ingest is one database transaction). Customer data is encrypted and decrypted
+here with the customer's :class:`~openteller.privacy.cipher.CustomerCipher`; callers
+outside the privacy core must not use this module directly for reads (the access
+service arrives with the privacy core).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openteller.domain.accounts import Account, AccountType, Balance, BalanceKind
+from openteller.domain.errors import MasterKeyError, StorageError
+from openteller.domain.money import Money
+from openteller.privacy.cipher import CustomerCipher
+from openteller.privacy.keys import (
+    MasterKeyProvider,
+    key_check_value,
+    new_data_key,
+    verify_key_check,
+)
+from openteller.store import schema
+from openteller.store.ledger_codec import (
+    LedgerRow,
+    decode_rows,
+    encode_details,
+    encode_numeric,
+)
+
+
+class ConcurrentUpdate(StorageError):
+    """Another process changed the same ledger block; retry the unit of work."""
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerHandle:
+    """A customer together with the cipher that opens their data."""
+
+    id: str
+    bank_id: str
+    external_id: str
+    cipher: CustomerCipher
+
+
+def month_of(day: date) -> int:
+    """The ``yyyymm`` block key of a date."""
+    return day.year * 100 + day.month
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+class LedgerStore:
+    """Repository over the encrypted tables, for one bank and its master key."""
+
+    def __init__(self, keys: MasterKeyProvider, bank_id: str, bank_name: str) -> None:
+        self._keys = keys
+        self.bank_id = bank_id
+        self.bank_name = bank_name
+        self._cipher_cache: dict[str, CustomerCipher] = {}
+
+    # -- bank and master key -------------------------------------------------------------
+    def ensure_bank(self, conn: Connection) -> bool:
+        """Register the bank on first use; verify the master key otherwise.
+
+        Returns True when the bank was created now. Raises :class:`MasterKeyError` when
+        the configured master key is not the one this database was initialised with.
+        """
+        row = conn.execute(
+            select(schema.banks.c.key_check).where(schema.banks.c.id == self.bank_id)
+        ).first()
+        if row is not None:
+            verify_key_check(self._keys, row.key_check)
+            return False
+        conn.execute(
+            insert(schema.banks).values(
+                id=self.bank_id,
+                name=self.bank_name,
+                master_key_id=self._keys.key_id,
+                key_check=key_check_value(self._keys),
+                created_at=_now(),
+            )
+        )
+        return True
+
+    # -- customers -----------------------------------------------------------------------
+    def find_customer(self, conn: Connection, external_id: str) -> CustomerHandle | None:
+        row = conn.execute(
+            select(schema.customers).where(
+                and_(
+                    schema.customers.c.bank_id == self.bank_id,
+                    schema.customers.c.external_id == external_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return CustomerHandle(row.id, row.bank_id, row.external_id, self._cipher(row))
+
+    def get_or_create_customer(self, conn: Connection, external_id: str) -> CustomerHandle:
+        found = self.find_customer(conn, external_id)
+        if found is not None:
+            return found
+        customer_id = uuid.uuid4().hex
+        data_key = new_data_key()
+        wrapped = self._keys.wrap(data_key, customer_id.encode())
+        conn.execute(
+            insert(schema.customers).values(
+                id=customer_id,
+                bank_id=self.bank_id,
+                external_id=external_id,
+                wrapped_key=wrapped,
+                master_key_id=self._keys.key_id,
+                created_at=_now(),
+            )
+        )
+        cipher = CustomerCipher(data_key)
+        self._cipher_cache[customer_id] = cipher
+        return CustomerHandle(customer_id, self.bank_id, external_id, cipher)
+
+    def _cipher(self, row: object) -> CustomerCipher:
+        customer_id: str = row.id  # type: ignore[attr-defined]
+        cached = self._cipher_cache.get(customer_id)
+        if cached is not None:
+            return cached
+        try:
+            data_key = self._keys.unwrap(row.wrapped_key, customer_id.encode())  # type: ignore[attr-defined]
+        except MasterKeyError as exc:
+            raise MasterKeyError(
+                f"customer {row.external_id!r}: data key does not open with this master key"  # type: ignore[attr-defined]
+            ) from exc
+        cipher = CustomerCipher(data_key)
+        self._cipher_cache[customer_id] = cipher
+        return cipher
+
+    # -- accounts ------------------------------------------------------------------------
+    def get_or_create_account(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        *,
+        identifier: str,
+        account_type: AccountType,
+        currency: str,
+        display_name: str,
+        mask: str,
+        institution: str,
+    ) -> tuple[str, bool]:
+        """The account id for ``identifier`` (only its keyed fingerprint is stored)."""
+        fingerprint = customer.cipher.stable_id("account", identifier)
+        row = conn.execute(
+            select(schema.accounts.c.id).where(
+                and_(
+                    schema.accounts.c.customer_id == customer.id,
+                    schema.accounts.c.fingerprint == fingerprint,
+                )
+            )
+        ).first()
+        if row is not None:
+            return str(row.id), False
+        account_id = uuid.uuid4().hex
+        details = json.dumps(
+            {"name": display_name, "mask": mask, "institution": institution}
+        ).encode()
+        conn.execute(
+            insert(schema.accounts).values(
+                id=account_id,
+                customer_id=customer.id,
+                fingerprint=fingerprint,
+                type=account_type.value,
+                currency=currency,
+                details=customer.cipher.encrypt(details, f"account:{account_id}"),
+                created_at=_now(),
+            )
+        )
+        return account_id, True
+
+    def list_accounts(self, conn: Connection, customer: CustomerHandle) -> list[Account]:
+        rows = conn.execute(
+            select(schema.accounts)
+            .where(schema.accounts.c.customer_id == customer.id)
+            .order_by(schema.accounts.c.created_at, schema.accounts.c.id)
+        ).all()
+        result: list[Account] = []
+        for row in rows:
+            details = json.loads(customer.cipher.decrypt(row.details, f"account:{row.id}"))
+            result.append(
+                Account(
+                    id=row.id,
+                    customer_id=customer.id,
+                    type=AccountType(row.type),
+                    currency=row.currency,
+                    display_name=details["name"],
+                    mask=details["mask"],
+                )
+            )
+        return result
+
+    # -- balances ------------------------------------------------------------------------
+    def put_balance(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        account_id: str,
+        kind: BalanceKind,
+        amount: Money,
+        as_of: datetime | date,
+    ) -> bool:
+        """Store a balance; returns False when the same (account, kind, time) exists."""
+        when = _as_utc(as_of)
+        context = f"balance:{account_id}:{kind.value}:{when.isoformat()}"
+        payload = customer.cipher.encrypt(
+            json.dumps({"amount": str(amount.amount), "currency": amount.currency}).encode(),
+            context,
+        )
+        exists = conn.execute(
+            select(schema.balances.c.account_id).where(
+                and_(
+                    schema.balances.c.account_id == account_id,
+                    schema.balances.c.kind == kind.value,
+                    schema.balances.c.as_of == when,
+                )
+            )
+        ).first()
+        if exists is not None:
+            conn.execute(
+                update(schema.balances)
+                .where(
+                    and_(
+                        schema.balances.c.account_id == account_id,
+                        schema.balances.c.kind == kind.value,
+                        schema.balances.c.as_of == when,
+                    )
+                )
+                .values(payload=payload)
+            )
+            return False
+        conn.execute(
+            insert(schema.balances).values(
+                account_id=account_id,
+                kind=kind.value,
+                as_of=when,
+                customer_id=customer.id,
+                payload=payload,
+            )
+        )
+        return True
+
+    def latest_balances(self, conn: Connection, customer: CustomerHandle) -> list[Balance]:
+        """The newest balance of each kind for each of the customer's accounts."""
+        rows = conn.execute(
+            select(schema.balances)
+            .where(schema.balances.c.customer_id == customer.id)
+            .order_by(schema.balances.c.as_of.desc())
+        ).all()
+        seen: set[tuple[str, str]] = set()
+        result: list[Balance] = []
+        for row in rows:
+            if (row.account_id, row.kind) in seen:
+                continue
+            seen.add((row.account_id, row.kind))
+            when = _as_utc(row.as_of)
+            context = f"balance:{row.account_id}:{row.kind}:{when.isoformat()}"
+            data = json.loads(customer.cipher.decrypt(row.payload, context))
+            result.append(
+                Balance(
+                    account_id=row.account_id,
+                    kind=BalanceKind(row.kind),
+                    amount=Money(Decimal(data["amount"]), data["currency"]),
+                    as_of=when,
+                )
+            )
+        return result
+
+    # -- ledger blocks -------------------------------------------------------------------
+    def merge_rows(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        account_id: str,
+        month: int,
+        new_rows: list[LedgerRow],
+    ) -> tuple[int, int]:
+        """Add ``new_rows`` to the account's block for ``month``, skipping rows whose
+        dedupe key is already there. Returns (added, duplicates)."""
+        context = f"ledger:{account_id}:{month}"
+        block = schema.ledger_blocks
+        row = conn.execute(
+            select(block.c.version, block.c.numeric, block.c.details)
+            .where(and_(block.c.account_id == account_id, block.c.month == month))
+            .with_for_update()
+        ).first()
+        existing: list[LedgerRow] = []
+        version = 0
+        if row is not None:
+            version = row.version
+            existing = decode_rows(
+                customer.cipher.decrypt(row.numeric, context + ":n"),
+                customer.cipher.decrypt(row.details, context + ":d"),
+            )
+        keys = {r.key for r in existing}
+        added: list[LedgerRow] = []
+        duplicates = 0
+        for candidate in new_rows:
+            if candidate.key in keys:
+                duplicates += 1
+                continue
+            keys.add(candidate.key)
+            added.append(candidate)
+        if not added:
+            return 0, duplicates
+        merged = existing + added
+        merged.sort(key=lambda r: r.booking_date)  # stable: arrival order within a day
+        values = {
+            "version": version + 1,
+            "row_count": len(merged),
+            "numeric": customer.cipher.encrypt(encode_numeric(merged), context + ":n"),
+            "details": customer.cipher.encrypt(encode_details(merged), context + ":d"),
+            "updated_at": _now(),
+        }
+        if row is None:
+            try:
+                conn.execute(
+                    insert(block).values(
+                        account_id=account_id, month=month, customer_id=customer.id, **values
+                    )
+                )
+            except IntegrityError as exc:
+                raise ConcurrentUpdate(f"ledger block {month} was created concurrently") from exc
+        else:
+            result = conn.execute(
+                update(block)
+                .where(
+                    and_(
+                        block.c.account_id == account_id,
+                        block.c.month == month,
+                        block.c.version == version,
+                    )
+                )
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"ledger block {month} changed concurrently")
+        return len(added), duplicates
+
+    def iter_rows(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        *,
+        account_ids: Iterable[str] | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Iterator[tuple[str, LedgerRow]]:
+        """(account id, row) for the customer's transactions in [since, until], by date."""
+        block = schema.ledger_blocks
+        query = select(block.c.account_id, block.c.month, block.c.numeric, block.c.details).where(
+            block.c.customer_id == customer.id
+        )
+        if account_ids is not None:
+            query = query.where(block.c.account_id.in_(list(account_ids)))
+        if since is not None:
+            query = query.where(block.c.month >= month_of(since))
+        if until is not None:
+            query = query.where(block.c.month <= month_of(until))
+        query = query.order_by(block.c.month, block.c.account_id)
+        for row in conn.execute(query):
+            context = f"ledger:{row.account_id}:{row.month}"
+            rows = decode_rows(
+                customer.cipher.decrypt(row.numeric, context + ":n"),
+                customer.cipher.decrypt(row.details, context + ":d"),
+            )
+            for item in rows:
+                if since is not None and item.booking_date < since:
+                    continue
+                if until is not None and item.booking_date > until:
+                    continue
+                yield row.account_id, item
+
+    def count_rows(self, conn: Connection, customer: CustomerHandle) -> int:
+        """How many transactions the customer has (from plaintext block row counts)."""
+        block = schema.ledger_blocks
+        total = 0
+        for (count,) in conn.execute(
+            select(block.c.row_count).where(block.c.customer_id == customer.id)
+        ):
+            total += int(count)
+        return total
+
+    def delete_customer_data(self, conn: Connection, customer: CustomerHandle) -> None:
+        """Delete every row of the customer, key last (used by erasure)."""
+        for table in (
+            schema.ledger_blocks,
+            schema.balances,
+            schema.category_rules,
+            schema.accounts,
+        ):
+            conn.execute(delete(table).where(table.c.customer_id == customer.id))
+        conn.execute(delete(schema.customers).where(schema.customers.c.id == customer.id))
+        self._cipher_cache.pop(customer.id, None)

@@ -1,0 +1,57 @@
+from decimal import Decimal
+
+import pytest
+
+from openteller.domain.errors import InvalidAmount, InvalidCurrency
+from openteller.domain.money import Money, minor_units, parse_amount
+
+
+def test_money_quantises_to_the_currency_minor_unit() -> None:
+    assert Money.of("12.345", "USD").amount == Decimal("12.34")  # half-even
+    assert Money.of("12.355", "USD").amount == Decimal("12.36")
+    assert Money.of("1234.5", "JPY").amount == Decimal("1234")
+    assert Money.of("1.2345", "KWD").amount == Decimal("1.234")
+
+
+def test_money_refuses_floats_and_bad_currencies() -> None:
+    with pytest.raises(InvalidAmount):
+        Money(1.5, "USD")  # type: ignore[arg-type]
+    with pytest.raises(InvalidAmount):
+        Money.of(1.5, "USD")  # type: ignore[arg-type]
+    with pytest.raises(InvalidCurrency, match="not an ISO 4217"):
+        Money.of("1", "DOLLARS")
+    with pytest.raises(InvalidCurrency, match="cannot combine"):
+        Money.of("1", "USD") + Money.of("1", "EUR")
+
+
+def test_money_minor_units_round_trip() -> None:
+    assert Money.of("-12.34", "EUR").minor == -1234
+    assert Money.from_minor(-1234, "EUR") == Money.of("-12.34", "EUR")
+    assert Money.from_minor(500, "JPY").amount == Decimal("500")
+    assert minor_units("BHD") == 3
+    assert (Money.of("1.10", "USD") + Money.of("2.20", "USD")).amount == Decimal("3.30")
+    assert (-Money.of("5", "USD")).amount == Decimal("-5.00")
+
+
+@pytest.mark.parametrize(
+    ("text", "kwargs", "expected"),
+    [
+        ("12.50", {}, "12.50"),
+        (" -1,234.56 ", {"thousands_separator": ","}, "-1234.56"),
+        ("1.234,56", {"decimal_separator": ",", "thousands_separator": "."}, "1234.56"),
+        ("12,5", {"decimal_separator": ","}, "12.5"),
+        ("12.50-", {}, "-12.50"),
+        ("(7.00)", {}, "-7.00"),
+        ("+3", {}, "3"),
+    ],
+)
+def test_parse_amount_accepts_bank_notations(
+    text: str, kwargs: dict[str, str], expected: str
+) -> None:
+    assert parse_amount(text, **kwargs) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "$120", "1.2.3", "--5", "12e5"])
+def test_parse_amount_rejects_non_amounts_naming_the_text(text: str) -> None:
+    with pytest.raises(InvalidAmount, match="not an amount"):
+        parse_amount(text)
