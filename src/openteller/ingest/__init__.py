@@ -1,0 +1,1 @@
+"""Bank file readers: one module per format behind one interface (see ``base``)."""
