@@ -1,0 +1,55 @@
+"""Merchant names from raw descriptors."""
+
+from __future__ import annotations
+
+import pytest
+
+from openteller.categorise.merchants import normalise_merchant, without_numbers
+
+
+@pytest.mark.parametrize(
+    ("raw", "merchant"),
+    [
+        ("SQ *BLUE BOTTLE COFFEE 1234 OAKLAND CA", "Blue Bottle Coffee"),
+        ("AMZN Mktp US*2K4AB12C3", "Amazon"),
+        ("POS 1234 TESCO STORES 3297", "Tesco"),
+        ("STARBUCKS STORE 00123 SEATTLE WA", "Starbucks"),
+        ("PAYPAL *SPOTIFY", "Spotify"),
+        ("TST* JOE'S PIZZA", "Joe's Pizza"),
+        ("NETFLIX.COM 866-579-7172 CA", "Netflix"),
+        ("UBER *TRIP HELP.UBER.COM", "Uber"),
+        ("UBER *EATS PENDING HELP.UBER.COM", "Uber Eats"),
+        ("SHELL OIL 57442", "Shell"),
+        ("SEPA-Lastschrift REWE Markt GmbH Berlin", "Rewe"),
+        ("MCDONALD'S F1234 CHICAGO IL", "McDonald's"),
+        ("H&M 0123 STOCKHOLM", "H&M"),
+        ("LA TAQUERIA SAN FRANCISCO CA", "La Taqueria"),
+        ("CAFE LUNA 12/03 SAN FRANCISCO CA", "Cafe Luna"),
+        ("Kartenzahlung girocard 12.03 BAECKEREI MUELLER", "Baeckerei Mueller"),
+        ("12/03 JOES DINER", "Joes Diner"),
+        ("", ""),
+    ],
+)
+def test_descriptor_to_merchant(raw: str, merchant: str) -> None:
+    assert normalise_merchant(raw) == merchant
+
+
+def test_the_banks_own_merchant_name_wins() -> None:
+    assert normalise_merchant("CRD 4432 XYZ*ABC 88", hint="Blue Bottle Coffee") == (
+        "Blue Bottle Coffee"
+    )
+    assert normalise_merchant("whatever", hint="ACME HARDWARE") == "Acme Hardware"
+
+
+def test_counterparty_names_the_merchant_when_the_text_does_not() -> None:
+    assert normalise_merchant("RECHNUNG 123456", counterparty="Stadtwerke Musterstadt") == (
+        "Stadtwerke Musterstadt"
+    )
+    assert normalise_merchant("RECHNUNG", counterparty="DE89370400440532013000") == "Rechnung"
+
+
+def test_numbers_never_name_a_merchant() -> None:
+    assert without_numbers("ATM08SEP BOI 12345") == "ATM 0 BOI 0"
+    assert without_numbers("US*2K4AB12C3") == "US*0"
+    # Same merchant, different store numbers and dates: one name.
+    assert normalise_merchant("POS 1111 ACME SHOP 22") == normalise_merchant("POS 9 ACME SHOP 7")
