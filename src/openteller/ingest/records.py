@@ -7,6 +7,10 @@ read (errors as values: one bad entry names itself instead of failing the statem
 A reader raises :class:`openteller.domain.errors.IngestError` only when the file as a
 whole cannot be read (truncated, not this format, hostile).
 
+Transactions and positions are plain (not frozen) dataclasses because readers build
+millions of them and a frozen dataclass's constructor costs twice as much; treat them as
+values all the same.
+
 Amounts are signed Decimals from the account holder's point of view (negative = money
 out), never floats. Full account identifiers are carried here only so that ingest can
 fingerprint and mask them; they are never stored.
@@ -23,7 +27,7 @@ from openteller.domain.accounts import AccountType, BalanceKind
 from openteller.domain.transactions import TransactionStatus
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Position:
     """Where in the file a record or problem comes from.
 
@@ -78,7 +82,7 @@ class ParsedBalance:
     position: Position = field(default_factory=Position)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ParsedTransaction:
     """One transaction as read from a file.
 
