@@ -39,6 +39,9 @@ class KeywordRule:
 class Matcher:
     """One regular expression over many alternatives, and which alternative matched.
 
+    Alternatives match whole words, where only letters make words: digits glued to a word
+    ("ATM08SEP", "POS01SEP STATOIL") do not hide it.
+
     Searching one combined pattern is an order of magnitude faster than trying each
     pattern in turn. Text must be upper-cased by the caller (patterns are upper case).
     """
@@ -55,7 +58,7 @@ class Matcher:
                 raise ValueError(f"bad pattern {expression!r} in the data files: {exc}") from exc
         body = "|".join(f"(?:{e})" for e in expressions)
         return cls(
-            re.compile(rf"(?<![A-Z0-9])(?:{body})(?![A-Z0-9])"),
+            re.compile(rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"),
             tuple(re.compile(e) for e in expressions),
         )
 

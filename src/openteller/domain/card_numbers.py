@@ -62,6 +62,11 @@ def strip_cvv(text: str) -> str:
     return _CVV.sub("", text) if _CVV.search(text) else text
 
 
+_THREE_DIGITS = re.compile(r"[0-9]{3}")
+
+
 def sanitise(text: str) -> str:
     """Both protections: card numbers masked and CVV-like fields removed."""
+    if not text or not _THREE_DIGITS.search(text):
+        return text  # neither a card number nor a CVV without three digits in a row
     return strip_cvv(mask_card_numbers(text))

@@ -52,3 +52,7 @@ class StorageError(OpenTellerError):
 
 class MasterKeyError(OpenTellerError):
     """The master key is missing, malformed, or does not match the database."""
+
+
+class ConfigurationError(OpenTellerError):
+    """A setting (environment variable or TOML file) is missing or invalid."""

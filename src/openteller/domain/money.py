@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
 from openteller.domain.errors import InvalidAmount, InvalidCurrency
 
@@ -51,6 +52,7 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+@cache
 def check_currency(code: str) -> str:
     """Return ``code`` upper-cased if it looks like an ISO 4217 alphabetic code."""
     normalised = code.strip().upper()
@@ -149,5 +151,9 @@ class Money:
 
 def quantise(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half-even to the minor unit of ``currency``."""
-    exponent = Decimal(1).scaleb(-minor_units(currency))
-    return amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))

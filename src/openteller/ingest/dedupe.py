@@ -10,7 +10,6 @@ while re-ingesting the file, or an overlapping statement that holds both, adds n
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from datetime import date
 
 
@@ -18,7 +17,7 @@ class DedupeKeys:
     """Computes dedupe keys for the transactions of one file."""
 
     def __init__(self) -> None:
-        self._occurrences: Counter[str] = Counter()
+        self._occurrences: dict[bytes, int] = {}
 
     def key(
         self,
@@ -34,7 +33,8 @@ class DedupeKeys:
         if bank_id:
             return "id:" + bank_id
         text = " ".join(description.split()).casefold()
-        content = f"{account}|{booking_date.isoformat()}|{amount_minor}|{currency}|{text}"
-        digest = hashlib.sha256(content.encode()).hexdigest()[:24]
-        self._occurrences[digest] += 1
-        return f"h:{digest}#{self._occurrences[digest]}"
+        content = f"{account}|{booking_date.toordinal()}|{amount_minor}|{currency}|{text}"
+        digest = hashlib.blake2b(content.encode(), digest_size=12).digest()
+        count = self._occurrences.get(digest, 0) + 1
+        self._occurrences[digest] = count
+        return f"h:{digest.hex()}#{count}"

@@ -48,8 +48,6 @@ class CustomerCipher:
             raise DecryptionError(f"ciphertext for {context} does not open") from exc
 
     def stable_id(self, *parts: str) -> str:
-        """A stable opaque id (26 chars) for ``parts``, unlinkable without the key."""
-        digest = hmac.new(self._id_key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
-        import base64
-
-        return base64.b32encode(digest[:16]).decode().rstrip("=").lower()
+        """A stable opaque id (26 hex digits, 104 bits) for ``parts``, unlinkable without
+        the key."""
+        return hmac.digest(self._id_key, "\x1f".join(parts).encode(), "sha256")[:13].hex()
