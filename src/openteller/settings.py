@@ -11,13 +11,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from openteller.domain.errors import ConfigurationError
 
 
 def _config_file() -> Path:
@@ -62,5 +64,14 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Read settings now (never at import time)."""
-    return Settings(**overrides)
+    """Read settings now (never at import time); a clear error names a bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"OPENTELLER_{'_'.join(str(p) for p in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML file
+        raise ConfigurationError(f"cannot read the settings file {_config_file()}: {exc}") from exc

@@ -54,6 +54,10 @@ class LedgerRow:
     mcc: str
     counterparty: str
     reference: str
+    #: What the file said about the entry's kind and the bank's own category, kept so that
+    #: a change of the customer's rules can recategorise exactly as ingest did.
+    transaction_type: str = ""
+    category_hint: str = ""
 
 
 @dataclass(slots=True)
@@ -134,6 +138,8 @@ def encode_details(rows: list[LedgerRow]) -> bytes:
         "mcc": [r.mcc for r in rows],
         "counterparty": [r.counterparty for r in rows],
         "reference": [r.reference for r in rows],
+        "transaction_type": [r.transaction_type for r in rows],
+        "category_hint": [r.category_hint for r in rows],
     }
     return zlib.compress(json.dumps(columns, separators=(",", ":")).encode(), 1)
 
@@ -144,6 +150,9 @@ def decode_rows(numeric_blob: bytes, details_blob: bytes) -> list[LedgerRow]:
     details = json.loads(zlib.decompress(details_blob))
     rows: list[LedgerRow] = []
     merchants, currencies = numeric.merchants, numeric.currencies
+    blank = [""] * len(numeric)
+    types = details.get("transaction_type", blank)
+    hints = details.get("category_hint", blank)
     for i in range(len(numeric)):
         value_ordinal = details["value_date"][i]
         rows.append(
@@ -161,6 +170,8 @@ def decode_rows(numeric_blob: bytes, details_blob: bytes) -> list[LedgerRow]:
                 mcc=details["mcc"][i],
                 counterparty=details["counterparty"][i],
                 reference=details["reference"][i],
+                transaction_type=types[i],
+                category_hint=hints[i],
             )
         )
     return rows

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -393,6 +393,96 @@ class LedgerStore:
                 if until is not None and item.booking_date > until:
                     continue
                 yield row.account_id, item
+
+    def rewrite_blocks(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        change: Callable[[LedgerRow], LedgerRow | None],
+    ) -> int:
+        """Apply ``change`` to every row of the customer (None: keep the row as it is) and
+        re-encrypt the blocks that changed. Returns how many rows changed."""
+        block = schema.ledger_blocks
+        query = (
+            select(
+                block.c.account_id, block.c.month, block.c.version, block.c.numeric, block.c.details
+            )
+            .where(block.c.customer_id == customer.id)
+            .with_for_update()
+        )
+        changed_total = 0
+        for row in list(conn.execute(query)):
+            context = f"ledger:{row.account_id}:{row.month}"
+            rows = decode_rows(
+                customer.cipher.decrypt(row.numeric, context + ":n"),
+                customer.cipher.decrypt(row.details, context + ":d"),
+            )
+            changed = 0
+            for index, item in enumerate(rows):
+                replacement = change(item)
+                if replacement is not None and replacement != item:
+                    rows[index] = replacement
+                    changed += 1
+            if not changed:
+                continue
+            result = conn.execute(
+                update(block)
+                .where(
+                    and_(
+                        block.c.account_id == row.account_id,
+                        block.c.month == row.month,
+                        block.c.version == row.version,
+                    )
+                )
+                .values(
+                    version=row.version + 1,
+                    numeric=customer.cipher.encrypt(encode_numeric(rows), context + ":n"),
+                    details=customer.cipher.encrypt(encode_details(rows), context + ":d"),
+                    updated_at=_now(),
+                )
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(f"ledger block {row.month} changed concurrently")
+            changed_total += changed
+        return changed_total
+
+    # -- category rules ------------------------------------------------------------------
+    def add_rule(self, conn: Connection, customer: CustomerHandle, rule: dict[str, object]) -> int:
+        """Store a customer's category rule (encrypted); returns its number."""
+        payload = customer.cipher.encrypt(
+            json.dumps(rule, sort_keys=True).encode(), f"rule:{customer.id}"
+        )
+        result = conn.execute(
+            insert(schema.category_rules).values(
+                customer_id=customer.id, payload=payload, created_at=_now()
+            )
+        )
+        inserted = result.inserted_primary_key
+        if inserted is None:  # pragma: no cover - every supported database returns it
+            raise StorageError("the database did not return the new rule's number")
+        return int(inserted[0])
+
+    def list_rules(
+        self, conn: Connection, customer: CustomerHandle
+    ) -> list[tuple[int, dict[str, object]]]:
+        """(number, rule) of the customer's rules, oldest first."""
+        table = schema.category_rules
+        rows = conn.execute(
+            select(table.c.id, table.c.payload)
+            .where(table.c.customer_id == customer.id)
+            .order_by(table.c.id)
+        )
+        return [
+            (int(r.id), json.loads(customer.cipher.decrypt(r.payload, f"rule:{customer.id}")))
+            for r in rows
+        ]
+
+    def delete_rule(self, conn: Connection, customer: CustomerHandle, number: int) -> bool:
+        table = schema.category_rules
+        result = conn.execute(
+            delete(table).where(and_(table.c.customer_id == customer.id, table.c.id == number))
+        )
+        return bool(result.rowcount)
 
     def count_rows(self, conn: Connection, customer: CustomerHandle) -> int:
         """How many transactions the customer has (from plaintext block row counts)."""

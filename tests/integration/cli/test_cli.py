@@ -1,0 +1,274 @@
+"""The ``openteller`` command end to end: a real process, a real database, real bank files.
+
+Every test runs the installed entry point (``python -m openteller.cli``) in a subprocess,
+on SQLite and on PostgreSQL, so option parsing, error rendering and exit codes are the
+ones a bank engineer sees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from openteller.ingest.registry import build_readers
+from tests.samples import fixture, read_with
+
+#: One real sample per format (all permissively licensed copies in tests/fixtures).
+ONE_PER_FORMAT = [
+    ("ofx", "ofx/ofxparse__checking.ofx"),
+    ("camt", "camt/viafintech__053_valid_example.xml"),
+    ("mt940", "mt940/mt940__jejik_ing.sta"),
+    ("obie", "obie/obie-rw-v3.1.11_transactions__01_specific_account.json"),
+    ("fdx", "fdx/transactions_checking.json"),
+    ("csv", "csv/bank2ynab__MonzoDataExport_February2018_2018-02-26_174335.csv"),
+]
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Cli:
+    """Runs ``openteller`` against one database and key file in a scratch directory."""
+
+    def __init__(self, workdir: Path, database_url: str) -> None:
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            "OPENTELLER_DATABASE_URL": database_url,
+            "OPENTELLER_MASTER_KEY_FILE": str(workdir / "master.key"),
+            "COLUMNS": "200",
+        }
+        self.env.pop("OPENTELLER_MASTER_KEY", None)
+        self.env.pop("OPENTELLER_CONFIG", None)
+
+    def __call__(self, *args: str, **env: str) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "openteller.cli", *args],
+            cwd=self.workdir,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def transactions(self, customer: str = "alice", *extra: str) -> list[dict[str, Any]]:
+        result = self("transactions", "--customer", customer, "--json", *extra)
+        assert result.code == 0, result.stderr
+        rows: list[dict[str, Any]] = result.json()
+        return rows
+
+
+def _initialised(tmp_path: Path, database_url: str) -> Cli:
+    runner = Cli(tmp_path, database_url)
+    result = runner("init")
+    assert result.code == 0, result.stderr
+    assert "Database created" in result.stdout
+    return runner
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str) -> Cli:
+    """On SQLite and on PostgreSQL: for what touches storage."""
+    return _initialised(tmp_path, database_url)
+
+
+@pytest.fixture
+def sqlite_cli(tmp_path: Path) -> Cli:
+    """On SQLite only: for option parsing and error rendering."""
+    return _initialised(tmp_path, f"sqlite:///{tmp_path}/openteller.db")
+
+
+def expected_transactions(relative: str) -> int:
+    name = relative.split("/")[0]
+    parsed = read_with(build_readers()[name], fixture(relative))
+    return len(parsed.transactions)
+
+
+def test_init_twice_reports_up_to_date(cli: Cli) -> None:
+    assert (cli.workdir / "master.key").is_file()
+    again = cli("init")
+    assert again.code == 0
+    assert "up to date" in again.stdout
+
+
+@pytest.mark.parametrize(("format_name", "relative"), ONE_PER_FORMAT)
+def test_ingest_each_format_detected_by_content_and_idempotent(
+    cli: Cli, format_name: str, relative: str
+) -> None:
+    expected = expected_transactions(relative)
+    assert expected > 0
+
+    first = cli("ingest", str(fixture(relative)), "--customer", "alice", "--json")
+    assert first.code == 0, first.stderr
+    summary = first.json()
+    assert set(summary) == {
+        "files",
+        "accounts",
+        "transactions_added",
+        "duplicates_skipped",
+        "problems",
+    }
+    assert summary["files"][0]["format"] == format_name
+    assert summary["transactions_added"] == expected
+    assert summary["duplicates_skipped"] == 0
+    assert summary["accounts"] >= 1
+
+    again = cli("ingest", str(fixture(relative)), "--customer", "alice", "--json").json()
+    assert again["transactions_added"] == 0
+    assert again["duplicates_skipped"] == expected
+    assert len(cli.transactions()) == expected
+
+
+def test_accounts_show_only_last_four_digits_and_balances(cli: Cli) -> None:
+    assert cli("ingest", str(fixture("ofx/ofxparse__checking.ofx")), "--customer", "bob").code == 0
+    result = cli("accounts", "--customer", "bob", "--json")
+    assert result.code == 0, result.stderr
+    (account,) = result.json()
+    assert account["mask"] == "6877"  # ACCTID 1452687~7: last four digits only
+    assert account["type"] == "checking"
+    assert account["currency"] == "USD"
+    assert account["balances"]["booked"]["amount"] == "100.99"
+    assert account["balances"]["available"]["amount"] == "75.99"
+    assert "1452687" not in result.stdout
+    table = cli("accounts", "--customer", "bob")
+    assert table.code == 0
+    assert account["mask"] in table.stdout
+
+
+def test_transactions_filter_by_booking_date(cli: Cli) -> None:
+    relative = "mt940/mt940__jejik_abnamro.sta"  # entries booked on several days
+    assert cli("ingest", str(fixture(relative)), "--customer", "alice").code == 0
+    everything = cli.transactions()
+    days = sorted({row["booking_date"] for row in everything})
+    assert len(days) >= 2, "the sample must span more than one day for this test"
+    only_last = cli.transactions("alice", "--since", days[-1], "--until", days[-1])
+    assert only_last and all(row["booking_date"] == days[-1] for row in only_last)
+    assert len(only_last) < len(everything)
+    assert all(row["amount"] == str(row["amount"]) for row in everything)  # Decimal text
+
+
+def test_a_bad_date_option_is_a_usage_error(sqlite_cli: Cli) -> None:
+    result = sqlite_cli("transactions", "--customer", "alice", "--since", "last tuesday")
+    assert result.code == 2
+    assert "'last tuesday' is not a date in YYYY-MM-DD form" in result.stderr
+
+
+def test_unknown_customer_is_a_clear_error(sqlite_cli: Cli) -> None:
+    result = sqlite_cli("accounts", "--customer", "nobody")
+    assert result.code == 1
+    assert "Error:" in result.stderr and "nobody" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+BAD_FILES = {
+    "unknown.txt": (b"Dear customer\nHere is your statement\nKind regards\n", "not a bank file format"),
+    "prose.csv": (b"Dear customer, here is your statement.\n" * 10, "no known CSV layout"),
+    "empty.ofx": (b"", "empty"),
+    "truncated.xml": (
+        fixture("camt/viafintech__053_valid_example.xml").read_bytes()[:900],
+        "truncated.xml",
+    ),
+    "bomb.xml": (
+        b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
+        b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">'
+        b"<BkToCstmrStmt>&lol2;</BkToCstmrStmt></Document>\n",
+        "bomb.xml",
+    ),
+    "binary.sta": (bytes(range(256)) * 40, "binary.sta"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_files_fail_cleanly_and_write_nothing(cli: Cli, name: str) -> None:
+    content, expected_text = BAD_FILES[name]
+    path = cli.workdir / name
+    path.write_bytes(content)
+    good = fixture("fdx/transactions_checking.json")
+
+    result = cli("ingest", str(path), "--customer", "alice")
+    assert result.code == 1
+    assert "Error:" in result.stderr
+    assert expected_text in result.stderr
+    assert "Traceback" not in result.stderr
+
+    # The good file next to it is still ingested, and nothing of the bad one is kept.
+    both = cli("ingest", str(path), str(good), "--customer", "alice", "--json")
+    assert both.code == 1
+    summary = both.json()
+    assert [f["status"] for f in summary["files"]] == ["failed", "ok"]
+    assert summary["transactions_added"] == expected_transactions("fdx/transactions_checking.json")
+    assert len(cli.transactions()) == summary["transactions_added"]
+
+
+def test_missing_file_is_named(sqlite_cli: Cli) -> None:
+    result = sqlite_cli("ingest", "no-such-statement.ofx", "--customer", "alice")
+    assert result.code == 1
+    assert "no-such-statement.ofx: no such file" in result.stderr
+
+
+def test_unknown_format_option_lists_the_known_ones(sqlite_cli: Cli) -> None:
+    path = fixture("ofx/ofxparse__checking.ofx")
+    result = sqlite_cli("ingest", str(path), "--customer", "alice", "--format", "qif")
+    assert result.code == 1
+    assert "unknown format 'qif'" in result.stderr and "camt" in result.stderr
+
+
+def test_forcing_the_wrong_format_fails_without_writing(cli: Cli) -> None:
+    path = fixture("ofx/ofxparse__checking.ofx")
+    result = cli("ingest", str(path), "--customer", "alice", "--format", "camt")
+    assert result.code == 1
+    assert "ofxparse__checking.ofx" in result.stderr
+    assert cli("accounts", "--customer", "alice").code == 1  # no customer was created
+
+
+def test_wrong_master_key_is_refused(cli: Cli) -> None:
+    assert cli("ingest", str(fixture("ofx/ofxparse__checking.ofx")), "--customer", "a").code == 0
+    other_key = cli.workdir / "other.key"
+    other_key.write_text("00" * 32)
+    result = cli("accounts", "--customer", "a", OPENTELLER_MASTER_KEY_FILE=str(other_key))
+    assert result.code == 1
+    assert "master key" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_master_key_says_how_to_get_one(sqlite_cli: Cli) -> None:
+    result = sqlite_cli(
+        "accounts",
+        "--customer",
+        "a",
+        OPENTELLER_MASTER_KEY_FILE=str(sqlite_cli.workdir / "none.key"),
+    )
+    assert result.code == 1
+    assert "no master key" in result.stderr and "openteller init" in result.stderr
+
+
+def test_bad_settings_file_is_named(sqlite_cli: Cli) -> None:
+    config = sqlite_cli.workdir / "openteller.toml"
+    config.write_text("database_url = [1\n")
+    result = sqlite_cli("accounts", "--customer", "a", OPENTELLER_CONFIG=str(config))
+    assert result.code == 1
+    assert "cannot read the settings file" in result.stderr and "openteller.toml" in result.stderr
+
+
+def test_formats_lists_every_format_and_csv_presets(sqlite_cli: Cli) -> None:
+    result = sqlite_cli("formats")
+    assert result.code == 0
+    for name in ("ofx", "camt", "mt940", "obie", "fdx", "csv"):
+        assert name in result.stdout
+    assert "CSV presets" in result.stdout

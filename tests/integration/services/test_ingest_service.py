@@ -1,0 +1,161 @@
+"""The ingest service with a hand-written reader, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+import pytest
+
+from openteller.bootstrap import App
+from openteller.domain.accounts import AccountType, BalanceKind
+from openteller.domain.errors import IngestError
+from openteller.ingest.records import (
+    ParsedAccount,
+    ParsedBalance,
+    ParsedTransaction,
+    Position,
+    Problem,
+    Record,
+)
+from openteller.privacy.keys import generate_master_key_text
+from openteller.services.ledger import LedgerQueries
+from openteller.settings import Settings
+from openteller.store.database import migrate
+
+
+class ScriptedReader:
+    """Yields the records given to it, then optionally fails."""
+
+    name = "scripted"
+
+    def __init__(self, records: list[Record], fail_with: str | None = None) -> None:
+        self.records = records
+        self.fail_with = fail_with
+
+    def sniff(self, head: bytes, filename: str) -> float:
+        return 1.0
+
+    def read(self, stream: BinaryIO, source: str) -> Iterator[Record]:
+        yield from self.records
+        if self.fail_with:
+            raise IngestError(f"{source}: {self.fail_with}")
+
+
+ACCOUNT = ParsedAccount(
+    key="acc",
+    identifier="DE89370400440532013000",
+    account_type=AccountType.CHECKING,
+    currency="EUR",
+    display_name="Girokonto",
+)
+
+
+def tx(day: int, amount: str, description: str, bank_id: str = "") -> ParsedTransaction:
+    return ParsedTransaction(
+        account_key="acc",
+        booking_date=date(2024, 5, day),
+        amount=Decimal(amount),
+        currency="EUR",
+        description=description,
+        bank_id=bank_id,
+    )
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[App]:
+    application = App(Settings(database_url=database_url, master_key=generate_master_key_text()))
+    migrate(application.engine)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def statement(tmp_path: Path) -> Path:
+    path = tmp_path / "statement.bin"
+    path.write_bytes(b"anything: the scripted reader ignores the bytes")
+    return path
+
+
+def ingest(app: App, path: Path, reader: ScriptedReader, **kwargs: object) -> object:
+    return app.ingest.ingest_file(
+        path, "alice", {"scripted": reader}, format_name="scripted", **kwargs
+    )  # type: ignore[arg-type]
+
+
+def test_ingest_stores_categorises_masks_and_is_idempotent(app: App, statement: Path) -> None:
+    records: list[Record] = [
+        ACCOUNT,
+        ParsedBalance("acc", BalanceKind.BOOKED, Decimal("1500.00"), "EUR", date(2024, 5, 31)),
+        tx(2, "-4.50", "STARBUCKS STORE 1234 BERLIN", "F1"),
+        tx(3, "-4.50", "KARTENZAHLUNG 4111 1111 1111 1111 REWE MARKT"),
+        tx(3, "-4.50", "KARTENZAHLUNG 4111 1111 1111 1111 REWE MARKT"),  # same purchase twice
+        tx(28, "2500.00", "GEHALT MAI ACME GMBH"),
+    ]
+    first = ingest(app, statement, ScriptedReader(records))
+    assert (first.status, first.transactions_added, first.duplicates_skipped) == ("ok", 4, 0)  # type: ignore[attr-defined]
+    second = ingest(app, statement, ScriptedReader(records))
+    assert (second.transactions_added, second.duplicates_skipped) == (0, 4)  # type: ignore[attr-defined]
+
+    queries = LedgerQueries(app.engine, app.store)
+    (view,) = queries.accounts("alice")
+    assert (view.account.mask, view.account.display_name, view.transactions) == (
+        "3000",
+        "Girokonto",
+        4,
+    )
+    assert view.balances[0].amount.amount == Decimal("1500.00")
+    items = queries.transactions("alice")
+    assert [str(t.amount.amount) for t in items] == ["-4.50", "-4.50", "-4.50", "2500.00"]
+    assert all("4111 1111 1111 1111" not in t.description for t in items)
+    assert "411111******1111" in items[1].description
+    assert items[0].merchant == "Starbucks"
+    assert items[0].category.slug == "coffee"
+    assert items[3].category.slug == "income"
+    assert len({t.id for t in items}) == 4
+    assert queries.transactions("alice", since=date(2024, 5, 3), until=date(2024, 5, 3))[
+        0
+    ].booking_date == date(2024, 5, 3)
+
+
+def test_a_failing_file_leaves_nothing_behind(app: App, statement: Path) -> None:
+    report = ingest(
+        app,
+        statement,
+        ScriptedReader([ACCOUNT, tx(2, "-1.00", "A", "F1")], fail_with="line 9: truncated"),
+    )
+    assert report.status == "failed"  # type: ignore[attr-defined]
+    assert "truncated" in report.error  # type: ignore[attr-defined]
+    ok = ingest(app, statement, ScriptedReader([ACCOUNT, tx(2, "-1.00", "A", "F1")]))
+    assert ok.transactions_added == 1  # type: ignore[attr-defined]  # F1 was not half-written before
+
+
+def test_bad_entries_reject_the_file_unless_skip_bad(app: App, statement: Path) -> None:
+    bad = Problem(
+        "statement.bin", Position(line=7, element="STMTTRN"), "TRNAMT", "not an amount: '$120'"
+    )
+    records: list[Record] = [ACCOUNT, tx(2, "-1.00", "A", "F1"), bad]
+    report = ingest(app, statement, ScriptedReader(records))
+    assert report.status == "rejected"  # type: ignore[attr-defined]
+    assert "line 7, element STMTTRN: TRNAMT: not an amount" in report.error  # type: ignore[attr-defined]
+    assert report.transactions_added == 0  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match="no customer"):
+        LedgerQueries(app.engine, app.store).transactions("alice")
+    skipped = ingest(app, statement, ScriptedReader(records), skip_bad=True)
+    assert (skipped.status, skipped.transactions_added, len(skipped.problems)) == ("ok", 1, 1)  # type: ignore[attr-defined]
+
+
+def test_a_bad_currency_in_one_entry_is_a_problem_naming_it(app: App, statement: Path) -> None:
+    odd = ParsedTransaction(
+        account_key="acc",
+        booking_date=date(2024, 5, 2),
+        amount=Decimal("1"),
+        currency="EURO",
+        position=Position(line=4),
+    )
+    report = ingest(app, statement, ScriptedReader([ACCOUNT, odd]))
+    assert report.status == "rejected"  # type: ignore[attr-defined]
+    assert "line 4: currency: not an ISO 4217 currency code: 'EURO'" in report.error  # type: ignore[attr-defined]
