@@ -1,0 +1,81 @@
+"""``openteller demo``: a fresh local bank with synthetic customers, ready to explore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from openteller.bootstrap import App
+from openteller.demo.files import write_ofx
+from openteller.demo.generator import generate
+from openteller.ingest.registry import build_readers
+from openteller.privacy.keys import write_key_file
+from openteller.services.ingest import FileReport
+from openteller.settings import Settings
+from openteller.store.database import migrate
+
+#: (customer id, seed, checking account number, card number)
+DEMO_CUSTOMERS = (
+    ("alice", 11, "100200300401", "4111111111111111"),
+    ("bob", 22, "100200300402", "5555555555554444"),
+    ("carol", 33, "100200300403", "378282246310005"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    directory: Path
+    settings: Settings
+    reports: list[FileReport]
+
+
+def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
+    """Create ``directory`` with a master key, a SQLite database and ingested statements."""
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "openteller.db"
+    key_file = directory / "openteller.key"
+    for stale in (
+        database,
+        directory / "openteller.db-wal",
+        directory / "openteller.db-shm",
+        key_file,
+    ):
+        stale.unlink(missing_ok=True)
+    write_key_file(key_file)
+    settings = Settings(
+        database_url=f"sqlite:///{database}",
+        master_key=None,
+        master_key_file=key_file,
+        bank_id="demo",
+        bank_name="OpenTeller Demo Bank",
+    )
+    app = App(settings)
+    reports: list[FileReport] = []
+    files = directory / "statements"
+    files.mkdir(exist_ok=True)
+    start = today - timedelta(days=days)
+    try:
+        migrate(app.engine)
+        readers = build_readers()
+        for customer, seed, checking, card in DEMO_CUSTOMERS:
+            checking_file = files / f"{customer}-checking.ofx"
+            card_file = files / f"{customer}-card.ofx"
+            write_ofx(
+                checking_file,
+                generate(seed, start, days * 4, prefix="C"),
+                account=checking,
+                closing_balance="4321.09",
+            )
+            write_ofx(
+                card_file,
+                generate(seed + 1, start, days * 2, prefix="V"),
+                account=card,
+                account_type="CREDITCARD",
+                closing_balance="-612.40",
+            )
+            for path in (checking_file, card_file):
+                reports.append(app.ingest.ingest_file(path, customer, readers))
+    finally:
+        app.close()
+    return DemoResult(directory, settings, reports)

@@ -1,0 +1,59 @@
+"""``openteller demo`` builds a working, encrypted local bank a newcomer can explore."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENTELLER_")}
+    return subprocess.run(
+        [sys.executable, "-m", "openteller.cli", *args],
+        cwd=cwd,
+        env={**clean, "COLUMNS": "250", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> None:
+    first = run("demo", "--dir", "bank", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Demo bank ready" in first.stdout
+    assert (tmp_path / "bank" / "openteller.db").is_file()
+    assert (tmp_path / "bank" / "openteller.key").is_file()
+
+    env = {
+        "OPENTELLER_DATABASE_URL": "sqlite:///bank/openteller.db",
+        "OPENTELLER_MASTER_KEY_FILE": "bank/openteller.key",
+        "OPENTELLER_BANK_ID": "demo",
+    }
+    assert "OPENTELLER_DATABASE_URL=sqlite:///" in first.stdout
+    accounts = run("accounts", "--customer", "alice", "--json", cwd=tmp_path, **env)
+    assert accounts.returncode == 0, accounts.stderr
+    by_type = {a["type"]: a for a in json.loads(accounts.stdout)}
+    assert set(by_type) == {"checking", "credit_card"}
+    assert by_type["checking"]["mask"] == "0401"
+    assert by_type["credit_card"]["mask"] == "1111"
+    assert by_type["checking"]["balances"]["booked"]["amount"] == "4321.09"
+    assert by_type["checking"]["transactions"] > 1000
+
+    rows = json.loads(
+        run("transactions", "--customer", "bob", "--json", cwd=tmp_path, **env).stdout
+    )
+    categories = {row["category"] for row in rows}
+    assert {"groceries", "coffee", "subscriptions", "income"} <= categories
+    assert all("4111111111111111" not in row["description"] for row in rows)
+
+    # Running it again starts afresh rather than piling duplicates on the old bank.
+    again = run("demo", "--dir", "bank", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    recount = json.loads(
+        run("accounts", "--customer", "alice", "--json", cwd=tmp_path, **env).stdout
+    )
+    assert {a["transactions"] for a in recount} == {a["transactions"] for a in by_type.values()}
