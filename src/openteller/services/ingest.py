@@ -165,7 +165,7 @@ class _FileIngest:
             description=description,
         )
         row = LedgerRow(
-            id=self.customer.cipher.stable_id("tx", account_id, key),
+            id="",  # derived from the key when read (LedgerStore.iter_rows): not stored
             key=key,
             booking_date=record.booking_date,
             value_date=record.value_date,

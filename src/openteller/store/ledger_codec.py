@@ -41,7 +41,7 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
 class LedgerRow:
     """One transaction inside a block (plaintext, in memory only)."""
 
-    id: str
+    id: str  # "" in storage; filled in from the key when read
     key: str
     booking_date: date
     value_date: date | None

@@ -57,6 +57,12 @@ def month_of(day: date) -> int:
     return day.year * 100 + day.month
 
 
+def transaction_id(customer: CustomerHandle, account_id: str, key: str) -> str:
+    """A transaction's stable opaque id: keyed by the customer's key, derived on read
+    from the account and dedupe key, so ingest need not compute or store it."""
+    return customer.cipher.stable_id("tx", account_id, key)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -392,6 +398,8 @@ class LedgerStore:
                     continue
                 if until is not None and item.booking_date > until:
                     continue
+                if not item.id:
+                    item.id = transaction_id(customer, row.account_id, item.key)
                 yield row.account_id, item
 
     def rewrite_blocks(

@@ -176,7 +176,10 @@ def test_unknown_customer_is_a_clear_error(sqlite_cli: Cli) -> None:
 
 
 BAD_FILES = {
-    "unknown.txt": (b"Dear customer\nHere is your statement\nKind regards\n", "not a bank file format"),
+    "unknown.txt": (
+        b"Dear customer\nHere is your statement\nKind regards\n",
+        "not a bank file format",
+    ),
     "prose.csv": (b"Dear customer, here is your statement.\n" * 10, "no known CSV layout"),
     "empty.ofx": (b"", "empty"),
     "truncated.xml": (
