@@ -48,6 +48,7 @@ class Matcher:
 
     combined: re.Pattern[str]
     alternatives: tuple[re.Pattern[str], ...]
+    literals: dict[str, int]  # matched text -> index, for alternatives that are plain words
 
     @classmethod
     def build(cls, expressions: list[str]) -> Matcher:
@@ -57,9 +58,15 @@ class Matcher:
             except re.error as exc:
                 raise ValueError(f"bad pattern {expression!r} in the data files: {exc}") from exc
         body = "|".join(f"(?:{e})" for e in expressions)
+        literals: dict[str, int] = {}
+        for index, expression in enumerate(expressions):
+            for word in expression.split("|"):
+                if re.escape(word) == word.replace(" ", "\\ ") or word.isalnum():
+                    literals.setdefault(word, index)
         return cls(
             re.compile(rf"(?<![^\W\d_])(?:{body})(?![^\W\d_])"),
             tuple(re.compile(e) for e in expressions),
+            literals,
         )
 
     def first(self, upper_text: str) -> int | None:
@@ -72,6 +79,9 @@ class Matcher:
         return {self._which(m.group()) for m in self.combined.finditer(upper_text)}
 
     def _which(self, matched: str) -> int:
+        known = self.literals.get(matched)
+        if known is not None:
+            return known
         for index, alternative in enumerate(self.alternatives):
             if alternative.fullmatch(matched):
                 return index

@@ -63,10 +63,16 @@ def strip_cvv(text: str) -> str:
 
 
 _THREE_DIGITS = re.compile(r"[0-9]{3}")
+_LONG_NUMBER = re.compile(r"[0-9][0-9 -]{11,}[0-9]")
 
 
 def sanitise(text: str) -> str:
     """Both protections: card numbers masked and CVV-like fields removed."""
-    if not text or not _THREE_DIGITS.search(text):
+    if not text or _THREE_DIGITS.search(text) is None:
         return text  # neither a card number nor a CVV without three digits in a row
-    return strip_cvv(mask_card_numbers(text))
+    if _LONG_NUMBER.search(text) is not None:
+        text = mask_card_numbers(text)
+    upper = text.upper()
+    if "CV" in upper or "CID" in upper or "CSC" in upper:
+        text = strip_cvv(text)
+    return text

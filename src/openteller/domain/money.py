@@ -149,6 +149,18 @@ class Money:
             raise InvalidCurrency(f"cannot combine {self.currency} with {other.currency}")
 
 
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``amount`` (rounded half-even to the currency's minor unit) in minor units."""
+    if isinstance(amount, float) or not isinstance(amount, Decimal):
+        raise InvalidAmount(f"money amounts must be Decimal, got {type(amount).__name__}")
+    exponent = minor_units(currency)
+    try:
+        rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:
+        raise InvalidAmount(f"amount out of range: {amount}") from exc
+    return int(rounded.scaleb(exponent))
+
+
 def quantise(amount: Decimal, currency: str) -> Decimal:
     """Round ``amount`` half-even to the minor unit of ``currency``."""
     return amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)

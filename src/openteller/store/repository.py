@@ -296,6 +296,68 @@ class LedgerStore:
         return result
 
     # -- ledger blocks -------------------------------------------------------------------
+    def merge_batches(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        batches: dict[tuple[str, int], list[LedgerRow]],
+    ) -> tuple[int, int]:
+        """Merge rows for many (account, month) blocks at once. Blocks that do not exist
+        yet are inserted in one statement; existing ones are merged one by one (see
+        :meth:`merge_rows`). Returns (added, duplicates) over all of them."""
+        block = schema.ledger_blocks
+        existing: set[tuple[str, int]] = set()
+        for account_id in {account for account, _month in batches}:
+            months = [month for account, month in batches if account == account_id]
+            for start in range(0, len(months), 500):
+                chunk = months[start : start + 500]
+                existing.update(
+                    (account_id, month)
+                    for (month,) in conn.execute(
+                        select(block.c.month).where(
+                            and_(block.c.account_id == account_id, block.c.month.in_(chunk))
+                        )
+                    )
+                )
+        added_total = duplicates_total = 0
+        inserts: list[dict[str, object]] = []
+        now = _now()
+        for (account_id, month), rows in batches.items():
+            if (account_id, month) in existing:
+                added, duplicates = self.merge_rows(conn, customer, account_id, month, rows)
+                added_total += added
+                duplicates_total += duplicates
+                continue
+            keys: set[str] = set()
+            fresh: list[LedgerRow] = []
+            for candidate in rows:
+                if candidate.key in keys:
+                    duplicates_total += 1
+                    continue
+                keys.add(candidate.key)
+                fresh.append(candidate)
+            fresh.sort(key=lambda r: r.booking_date)
+            context = f"ledger:{account_id}:{month}"
+            inserts.append(
+                {
+                    "account_id": account_id,
+                    "month": month,
+                    "customer_id": customer.id,
+                    "version": 1,
+                    "row_count": len(fresh),
+                    "numeric": customer.cipher.encrypt(encode_numeric(fresh), context + ":n"),
+                    "details": customer.cipher.encrypt(encode_details(fresh), context + ":d"),
+                    "updated_at": now,
+                }
+            )
+            added_total += len(fresh)
+        if inserts:
+            try:
+                conn.execute(insert(block), inserts)
+            except IntegrityError as exc:
+                raise ConcurrentUpdate("a ledger block was created concurrently") from exc
+        return added_total, duplicates_total
+
     def merge_rows(
         self,
         conn: Connection,

@@ -55,3 +55,17 @@ def test_parse_amount_accepts_bank_notations(
 def test_parse_amount_rejects_non_amounts_naming_the_text(text: str) -> None:
     with pytest.raises(InvalidAmount, match="not an amount"):
         parse_amount(text)
+
+
+def test_to_minor_rounds_half_even_per_currency_and_names_bad_input() -> None:
+    from openteller.domain.errors import InvalidAmount
+    from openteller.domain.money import to_minor
+
+    assert to_minor(Decimal("-12.345"), "EUR") == -1234
+    assert to_minor(Decimal("-12.355"), "EUR") == -1236
+    assert to_minor(Decimal("100"), "JPY") == 100
+    assert to_minor(Decimal("1.2345"), "KWD") == 1234
+    with pytest.raises(InvalidAmount, match="out of range"):
+        to_minor(Decimal("1e40"), "EUR")
+    with pytest.raises(InvalidAmount, match="must be Decimal"):
+        to_minor(1.5, "EUR")  # type: ignore[arg-type]
