@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import BinaryIO
 
 from openteller.domain.accounts import AccountType, BalanceKind
@@ -51,14 +52,16 @@ from openteller.ingest.records import (
 #: The longest line accepted (SWIFT lines are at most 65 characters; exports run longer).
 MAX_LINE = 1 << 20
 
+#: SWIFT writes a decimal comma; some exports (old Rabobank) write a decimal point.
+_AMOUNT = r"\d+(?:[,.]\d*)?"
 _FIELD = re.compile(r"^:(\d{2}[A-Z]?|NS):(.*)$")
 _STATEMENT_LINE = re.compile(
     r"^(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>RC|RD|EC|ED|C|D)(?P<funds>[A-Z])?"
-    r"(?P<amount>\d+(?:,\d*)?)(?P<type>[NFS][A-Z0-9]{3})?(?P<rest>.*)$",
+    rf"(?P<amount>{_AMOUNT})(?P<type>[NFS][A-Z0-9]{{3}})?(?P<rest>.*)$",
     re.DOTALL,
 )
 _BALANCE = re.compile(
-    r"^(?P<mark>[CD])(?P<date>\d{6})(?P<currency>[A-Z]{3})?(?P<amount>\d+(?:,\d*)?)"
+    rf"^(?P<mark>[CD])(?P<date>\d{{6}})(?P<currency>[A-Z]{{3}})?(?P<amount>{_AMOUNT})"
 )
 _GERMAN = re.compile(r"\?(\d{2})")
 _SEPA_KEYS = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC)\+")
@@ -338,7 +341,7 @@ class _Mt940Walk:
         message.currency = message.currency or match.group("currency") or ""
         yield from self._announce(message, line)
         try:
-            amount = parse_amount(match.group("amount"), decimal_separator=",")
+            amount = _amount(match.group("amount"))
             as_of = _date(match.group("date"))
         except (InvalidAmount, ValueError) as exc:
             yield Problem(
@@ -376,7 +379,7 @@ class _Mt940Walk:
             booking_date = value_date
             if match.group("entry"):
                 booking_date = _entry_date(value_date, match.group("entry"))
-            amount = parse_amount(match.group("amount"), decimal_separator=",")
+            amount = _amount(match.group("amount"))
         except (ValueError, InvalidAmount) as exc:
             return Problem(self.source, position, ":61:", f"{exc} in {first.strip()[:60]!r}")
         mark = match.group("mark")
@@ -474,6 +477,10 @@ def _dutch(text: str) -> _Details:
         counterparty=name,
         reference="" if eref.upper() == "NOTPROVIDED" else eref,
     )
+
+
+def _amount(text: str) -> Decimal:
+    return parse_amount(text.replace(",", "."))
 
 
 def _date(text: str) -> date:
