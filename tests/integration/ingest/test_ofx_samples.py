@@ -39,6 +39,22 @@ class Expected:
     warning: str = ""
 
 
+#: (FITID, TRNAMT, DTPOSTED date) as written in the file.
+Tx = tuple[str, str, date]
+
+
+@dataclass(frozen=True)
+class Values:
+    """Exact values read off each file: first ACCTID and CURDEF, first and last STMTTRN,
+    and the first LEDGERBAL amount."""
+
+    account: str
+    currency: str
+    first: Tx | None
+    last: Tx | None
+    booked: str
+
+
 EXPECTED = {
     "actual__8859-1.qfx": Expected(1, 1, 2),
     "actual__utf-8.qfx": Expected(1, 1, 2),
@@ -63,6 +79,109 @@ EXPECTED = {
     "ofxparse__suncorp.ofx": Expected(1, 1, 2),
     "ofxtools__invstmtrs.ofx": Expected(0, 0, 0, warning="investment statement"),
     "ofxtools__stmtrs.ofx": Expected(1, 2, 2),
+}
+VALUES = {
+    "actual__8859-1.qfx": Values(
+        "999-12345-0055666-EOP",
+        "CAD",
+        ("wSoKuCS77", "-20.00", date(2022, 10, 19)),
+        ("wSoKuCS77", "-20.00", date(2022, 10, 19)),
+        "9999.99",
+    ),
+    "actual__utf-8.qfx": Values(
+        "999-12345-0055666-EOP",
+        "CAD",
+        ("cafeUtf8xx", "-20.00", date(2022, 10, 19)),
+        ("cafeUtf8xx", "-20.00", date(2022, 10, 19)),
+        "9999.99",
+    ),
+    "beangulp__2013-12-03.bofa.ofx": Values(
+        "379700001111222",
+        "USD",
+        ("320133250213757584", "-29", date(2013, 11, 21)),
+        ("320133180114671752", "-22.55", date(2013, 11, 14)),
+        "-2093.01",
+    ),
+    "beangulp__example.ofx": Values(
+        "092243467384967",
+        "USD",
+        ("132124581254980455", "-75", date(2013, 12, 6)),
+        ("149941491182603315", "-24", date(2013, 12, 15)),
+        "-3609.07",
+    ),
+    "beangulp__ofxdownload.ofx": Values(
+        "379700001111222",
+        "USD",
+        ("320133350353869664", "-9.99", date(2013, 12, 1)),
+        ("320133500088330907", "-7", date(2013, 12, 16)),
+        "-2356.38",
+    ),
+    "ledger-autosync__apostrophe.ofx": Values(
+        "1452687~7",
+        "USD",
+        ("201409206", "-58.73", date(2014, 9, 20)),
+        ("201409206", "-58.73", date(2014, 9, 20)),
+        "100.99",
+    ),
+    "ledger-autosync__checking-payee-match.ofx": Values(
+        "1452687~7",
+        "USD",
+        ("0000489", "-0.01", date(2011, 3, 31)),
+        ("0000489", "-0.01", date(2011, 3, 31)),
+        "100.99",
+    ),
+    "ledger-autosync__no-institution.ofx": Values(
+        "1452687~7",
+        "USD",
+        ("0000486", "0.01", date(2011, 3, 31)),
+        ("0000488", "-25.00", date(2011, 4, 7)),
+        "100.99",
+    ),
+    "oca__test_ofx.ofx": Values(
+        "123456",
+        "USD",
+        ("219378", "-80", date(2013, 8, 24)),
+        ("219381", "-90", date(2013, 8, 24)),
+        "2156.56",
+    ),
+    "ofxparse__anzcc.ofx": Values(
+        "1234123412341234",
+        "AUD",
+        ("201705080001", "-5.50", date(2017, 5, 8)),
+        ("201705080001", "-5.50", date(2017, 5, 8)),
+        "-123.45",
+    ),
+    "ofxparse__bank_medium.ofx": Values(
+        "12300 000012345678",
+        "CAD",
+        ("0000123456782009040100001", "-6.60", date(2009, 4, 1)),
+        ("0000123456782009040300005", "-22.00", date(2009, 4, 3)),
+        "382.34",
+    ),
+    "ofxparse__checking.ofx": Values(
+        "1452687~7",
+        "USD",
+        ("0000486", "0.01", date(2011, 3, 31)),
+        ("0000488", "-25.00", date(2011, 4, 7)),
+        "100.99",
+    ),
+    "ofxparse__fail_nice__date_missing.ofx": Values("192639749", "USD", None, None, "0"),
+    "ofxparse__fail_nice__decimal_error.ofx": Values("192639749", "CAD", None, None, "0"),
+    "ofxparse__multiple_accounts.ofx": Values("9100", "USD", None, None, "111"),
+    "ofxparse__suncorp.ofx": Values(
+        "123456789",
+        "AUD",
+        ("1", "-16.85", date(2013, 12, 15)),
+        ("1", "-16.85", date(2013, 12, 15)),
+        "1234.12",
+    ),
+    "ofxtools__stmtrs.ofx": Values(
+        "999988",
+        "USD",
+        ("00002", "-200.00", date(2005, 10, 4)),
+        ("00003", "-300.00", date(2005, 10, 20)),
+        "200.29",
+    ),
 }
 FAILING = {
     "ofxparse__error_message.ofx": r"line 22: element STATUS in STMTTRNRS: the bank returned "
@@ -92,6 +211,25 @@ def test_sample_counts(name: str) -> None:
     else:
         assert not warnings
     _accounts_come_first(parsed)
+
+
+@pytest.mark.parametrize("name", sorted(VALUES))
+def test_sample_values(name: str) -> None:
+    expected = VALUES[name]
+    parsed = read_with(READER, sample(name))
+    account = parsed.accounts[0]
+    assert (account.identifier, account.currency) == (expected.account, expected.currency)
+    if expected.first is not None and expected.last is not None:
+        first, last = parsed.transactions[0], parsed.transactions[-1]
+        for tx, (fitid, amount, posted) in ((first, expected.first), (last, expected.last)):
+            assert (tx.bank_id, tx.amount, tx.booking_date) == (fitid, Decimal(amount), posted)
+            assert tx.account_key == account.key and tx.currency == expected.currency
+    booked = next(b for b in parsed.balances if b.kind is BalanceKind.BOOKED)
+    assert booked.amount == Decimal(expected.booked)
+
+
+def test_every_statement_sample_has_exact_values() -> None:
+    assert {n for n, e in EXPECTED.items() if e.accounts} == set(VALUES)
 
 
 def _accounts_come_first(parsed: Parsed) -> None:
@@ -187,3 +325,26 @@ def test_long_single_line_files() -> None:
     parsed = read_with(READER, sample("beangulp__ofxdownload.ofx"))
     assert all(t.bank_id for t in parsed.transactions)
     assert len({t.bank_id for t in parsed.transactions}) == 12
+
+
+@pytest.mark.parametrize(
+    ("name", "account_type", "institution"),
+    [
+        ("beangulp__2013-12-03.bofa.ofx", AccountType.CREDIT_CARD, "AMEX"),
+        ("ledger-autosync__apostrophe.ofx", AccountType.CHECKING, "FAKE"),
+        ("ledger-autosync__no-institution.ofx", AccountType.CHECKING, ""),
+        ("ofxtools__stmtrs.ofx", AccountType.CHECKING, "NCH"),
+        ("ofxparse__suncorp.ofx", AccountType.CHECKING, "SUNCORP"),
+    ],
+)
+def test_account_type_and_institution(
+    name: str, account_type: AccountType, institution: str
+) -> None:
+    (account,) = read_with(READER, sample(name)).accounts
+    assert (account.account_type, account.institution) == (account_type, institution)
+
+
+def test_apostrophe_and_gmt_offset() -> None:
+    (tx,) = read_with(READER, sample("ledger-autosync__apostrophe.ofx")).transactions
+    assert tx.description == "TRADER JOE'S #541 QPS"
+    assert (tx.booking_date, tx.transaction_type) == (date(2014, 9, 20), "PAYMENT")
