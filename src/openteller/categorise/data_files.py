@@ -21,6 +21,20 @@ def _rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO("\n".join(lines))))
 
 
+def _category(name: str, row: dict[str, str], key: str) -> Category:
+    try:
+        return Category.from_slug(row["category"])
+    except ValueError as exc:
+        raise ValueError(f"{name}: row {row[key]!r}: {exc}") from exc
+
+
+def _compile(name: str, expression: str) -> re.Pattern[str]:
+    try:
+        return re.compile(expression)
+    except re.error as exc:
+        raise ValueError(f"{name}: bad pattern {expression!r}: {exc}") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class KnownMerchant:
     pattern: re.Pattern[str]  # matches the whole upper-cased merchant text
@@ -91,9 +105,10 @@ class Matcher:
 @cache
 def known_merchants() -> tuple[KnownMerchant, ...]:
     """Known merchants in file order."""
+    name = "merchants.csv"
     return tuple(
-        KnownMerchant(re.compile(row["pattern"]), row["name"], Category.from_slug(row["category"]))
-        for row in _rows("merchants.csv")
+        KnownMerchant(_compile(name, row["pattern"]), row["name"], _category(name, row, "name"))
+        for row in _rows(name)
     )
 
 
@@ -118,8 +133,8 @@ def keyword_rules() -> tuple[KeywordRule, ...]:
         direction = row["direction"].strip()
         if direction not in {"in", "out", "any"}:
             raise ValueError(f"keywords.csv: bad direction {direction!r} for {row['pattern']!r}")
-        category = None if row["category"] == KEEP else Category.from_slug(row["category"])
-        rules.append(KeywordRule(re.compile(row["pattern"]), category, direction))
+        category = None if row["category"] == KEEP else _category("keywords.csv", row, "pattern")
+        rules.append(KeywordRule(_compile("keywords.csv", row["pattern"]), category, direction))
     return tuple(rules)
 
 
@@ -133,7 +148,7 @@ def mcc_table() -> tuple[Category, ...]:
     """Category of every code 0000-9999 (UNCATEGORISED where the table says nothing)."""
     table = [Category.UNCATEGORISED] * 10_000
     for row in _rows("mcc.csv"):
-        category = Category.from_slug(row["category"])
+        category = _category("mcc.csv", row, "start")
         for code in range(int(row["start"]), int(row["end"]) + 1):
             table[code] = category
     return tuple(table)

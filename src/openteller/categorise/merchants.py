@@ -31,9 +31,37 @@ _NOISE = re.compile(
     r"PAYMENT\s+TO|PAYMENT|BILL\s+PAYMENT|DIRECT\s+DEBIT|SEPA-?\s*(?:LASTSCHRIFT|BASISLASTSCHRIFT|"
     r"[ÜU]BERWEISUNG|GUTSCHRIFT|DAUERAUFTRAG)|LASTSCHRIFT|KARTENZAHLUNG|KARTENUMSATZ|"
     r"GIROCARD|EC-?\s*KARTE|BETAALAUTOMAAT|BEA|GEA|BETAALPAS|PASVOLGNR|NR|TERMINAL|"
-    r"AUTHORI[SZ]ATION|ONLINE|INTERNET|MKTP|MARKETPLACE|STORE|STORES|STORE\s+NO|"
-    r"LTD|LIMITED|GMBH(?:\s*&\s*CO\.?\s*KG)?|AG|KG|B\.?V\.?|N\.?V\.?|INC|LLC|PLC|SARL|SAS|CORP)\b\.?",
+    r"AUTHORI[SZ]ATION|ONLINE|INTERNET|MKTP|MARKETPLACE|STORE|STORES|STORE\s+NO)\b\.?",
     re.IGNORECASE,
+)
+
+#: Words that start a payment reference, invoice or order number: the name ends before them.
+_REFERENCE = re.compile(
+    r"\b(?:REF|REFERENCE|REFERENZ|MANDAT\w*|INVOICE|RECHNUNG\w*|RECH\.?\s?NR|"
+    r"FACTUUR\w*|BETALINGSKENM\w*|KENMERK|KUNDENN(?:R|UMMER)|KLANTNR|ORDER(?:ID)?|BESTELLUNG|"
+    r"BESTELLING|TRANSACTIENR|TRNSNR|AUFTRAGGEBER|VERWENDUNGSZWECK)\b.*$",
+    re.IGNORECASE,
+)
+#: SEPA field tags glued into German descriptors: "EREF+123MREF+ABC CRED+DE98ZZZ SVWZ+...".
+_SEPA_TAGS = re.compile(r"(?:EREF|KREF|MREF|CRED|DEBT|PURP|ABWA|ABWE|SVWZ|IBAN|BIC)\+", re.I)
+#: Legal forms that end a company name ("ACME Trading GmbH & Co. KG", "Foo S.a r.l.").
+_LEGAL_FORM = re.compile(
+    r"(?:\s|,)+(?:GMBH(?:\s*&\s*CO\.?\s*KG)?|AG|KG|SE|UG(?:\s+\(?HAFTUNGSBESCHR[AÄ]NKT\)?)?|"
+    r"B\.?\s?V\.?|N\.?\s?V\.?|LTD\.?|LIMITED|PLC|INC\.?|LLC|CORP\.?|S\.?\s?A\.?\s?R\.?\s?L\.?|"
+    r"SARL|S\.?C\.?A\.?|ET\s+CIE|SRL|S\.?P\.?A\.?)\b\.?(?=\W|$)",
+    re.IGNORECASE,
+)
+#: Short legal forms that are also words elsewhere: removed only at the very end.
+_END_LEGAL_FORM = re.compile(r"[\s,]+(?:AB|OY|AS|A/S|APS|SA|SAS|S\.A\.S?\.?|SPA|CO\.?)$", re.I)
+_PARENTHESES = re.compile(r"\([^)]*\)")
+#: Well-known cities that card terminals append without a state code.
+_CITIES = frozenset(
+    "LONDON MANCHESTER BIRMINGHAM LEEDS GLASGOW EDINBURGH BRISTOL LIVERPOOL DUBLIN BERLIN "
+    "HAMBURG MUENCHEN MÜNCHEN MUNICH KOELN KÖLN COLOGNE FRANKFURT STUTTGART DUESSELDORF "
+    "DÜSSELDORF WIEN VIENNA ZURICH ZÜRICH GENEVE GENEVA BASEL AMSTERDAM ROTTERDAM UTRECHT "
+    "EINDHOVEN BRUSSEL BRUXELLES BRUSSELS ANTWERPEN PARIS LYON MARSEILLE MADRID BARCELONA "
+    "LISBOA LISBON ROMA ROME MILANO MILAN STOCKHOLM COPENHAGEN KOBENHAVN OSLO HELSINKI "
+    "PRAHA PRAGUE WARSZAWA WARSAW".split()
 )
 
 _URL = re.compile(r"\b(?:WWW\.)?([A-Z0-9-]+)\.(?:COM|CO\.UK|NET|ORG|DE|NL|FR|IO|EU)\b\S*", re.I)
@@ -207,7 +235,11 @@ def _looks_like_name(text: str) -> bool:
 
 
 def _tidy(text: str) -> str:
-    return _SPACES.sub(" ", text).strip(" -*.,;:")
+    """A name as the bank gave it, without parentheses and a trailing legal form."""
+    text = _SPACES.sub(" ", _PARENTHESES.sub(" ", text)).strip(" -*.,;:")
+    shorter = _LEGAL_FORM.split(text, maxsplit=1)[0].strip(" -*.,;:&")
+    shorter = _END_LEGAL_FORM.sub("", shorter).strip(" -*.,;:&")
+    return shorter or text
 
 
 def _strip_descriptor(description: str) -> str:
@@ -217,6 +249,9 @@ def _strip_descriptor(description: str) -> str:
     while previous != text:  # processor prefixes can nest: "PAYPAL *SQ *..."
         previous = text
         text = _PROCESSOR.sub("", text.strip())
+    text = _SEPA_TAGS.sub(" ", text)
+    text = _REFERENCE.sub("", text)  # "ACME LTD REF 123" -> "ACME LTD"; "INVOICE 12" -> ""
+    text = _LEGAL_FORM.split(text, maxsplit=1)[0]  # the name ends at its legal form
     text = _NOISE.sub(" ", text)
     text = _SEPARATORS.sub(" ", text)
     words = [w.strip(" -.,;:") for w in text.split()]
@@ -236,6 +271,8 @@ def _strip_descriptor(description: str) -> str:
         kept = kept[:-2]
         if len(kept) > 1 and kept[-1] in _CITY_PREFIXES:  # SAN FRANCISCO, NEW YORK
             kept.pop()
+    elif len(kept) > 1 and kept[-1] in _CITIES:
+        kept.pop()
     return " ".join(kept[:6])
 
 

@@ -121,3 +121,108 @@ def test_every_official_iso_18245_code_has_a_category() -> None:
     table = mcc_table()
     unmapped = [c for c in codes if table[int(c)] is Category.UNCATEGORISED]
     assert len(unmapped) <= 0.05 * len(codes), unmapped
+
+
+def test_precedence_chain_step_by_step() -> None:
+    """Each step wins over every later one."""
+    # customer rule > known merchant > keyword > MCC > bank category > type > direction
+    rule = CustomerRule("tesco", Category.SHOPPING)
+    assert categorise("TESCO STORES 3297", mcc="5411", rules=(rule,)) is Category.SHOPPING
+    assert categorise("TESCO STORES 3297", mcc="5812") is Category.GROCERIES  # known > MCC
+    assert categorise("SHELL COFFEE BAR") is Category.FUEL  # known > keyword
+    assert categorise("CORNER CAFE", mcc="5411") is Category.COFFEE  # keyword > MCC
+    assert categorise("XYZ", mcc="5541", category_hint="groceries") is Category.FUEL
+    assert categorise("XYZ", category_hint="groceries", transaction_type="ATM") is (
+        Category.GROCERIES
+    )
+    assert categorise("XYZ", amount="5", transaction_type="XFER") is Category.TRANSFERS
+    assert categorise("XYZ", amount="5") is Category.INCOME
+    assert categorise("XYZ", amount="-5") is Category.UNCATEGORISED
+
+
+def test_transfers_and_card_payments_beat_a_known_merchant() -> None:
+    # Paying the card issuer, or moving money to a wallet, is not spending at the brand.
+    assert categorise("AMAZON CARD PAYMENT THANK YOU", amount="250") is Category.CARD_PAYMENT
+    assert categorise("TRANSFER TO AMAZON PAY BALANCE") is Category.TRANSFERS
+
+
+def test_keyword_direction() -> None:
+    assert categorise("SALARY ACME LTD", amount="3000") is Category.INCOME
+    assert categorise("SALARY ACME LTD", amount="-3000") is Category.UNCATEGORISED  # paid out
+    assert categorise("MIETE JUNI", amount="950") is Category.INCOME  # rent received
+
+
+def test_more_keywords() -> None:
+    assert categorise("Kontoführungsgebühr") is Category.FEES  # German compound word
+    assert categorise("DE217897, 1 x ATM Gebuehr") is Category.FEES  # an ATM fee is a fee
+    assert categorise("NON-CHASE ATM FEE-WITH") is Category.FEES
+    assert categorise("Payment - Thank You", amount="200") is Category.CARD_PAYMENT
+    assert categorise("Retrait DAB Paris") is Category.CASH
+    assert categorise("Frais bancaires") is Category.FEES
+    assert categorise("virement salaire", amount="2000") is Category.INCOME
+    assert categorise("SEPA-UEBERW Verwendungszweck 7") is Category.TRANSFERS
+    assert categorise("Schadeverzekeringen premie") is Category.INSURANCE
+    assert categorise("Parkeergarage Centrum") is Category.TRANSPORT
+    assert categorise("Loodgietersbedrijf Jansen") is Category.HOUSING
+
+
+def test_refunds_keep_the_merchants_category_and_are_never_income() -> None:
+    assert categorise("REFUND STARBUCKS STORE 00123", amount="4.95") is Category.COFFEE
+    assert categorise("XYZ RETURN", amount="9", transaction_type="DIRECTDEP") is (
+        Category.UNCATEGORISED
+    )
+    assert categorise("XYZ RETURN", amount="9", category_hint="income") is Category.UNCATEGORISED
+
+
+def test_transaction_types() -> None:
+    assert categorise("XYZ", amount="100", transaction_type="DIRECTDEP") is Category.INCOME
+    assert categorise("XYZ", amount="1", transaction_type="DIV") is Category.INCOME
+    assert categorise("XYZ", amount="-1", transaction_type="INT") is Category.FEES
+    assert categorise("XYZ", amount="-9", transaction_type="FEE") is Category.FEES
+    assert categorise("XYZ", amount="-9", transaction_type="xfer") is Category.TRANSFERS
+    assert categorise("XYZ", amount="-9", transaction_type="NCHG") is Category.FEES
+    assert categorise("XYZ", amount="-9", transaction_type="POS") is Category.UNCATEGORISED
+
+
+def test_rule_matches_merchant_or_description_and_amount_bounds_are_inclusive() -> None:
+    by_merchant = CustomerRule("blue bottle", Category.RESTAURANTS)
+    assert categorise("SQ *BLUE BOTTLE COFFEE 1234", rules=(by_merchant,)) is (Category.RESTAURANTS)
+    by_description = CustomerRule("/INV-\\d+/", Category.INCOME)
+    assert categorise("ACME INV-2024 PAID", amount="-1", rules=(by_description,)) is (
+        Category.INCOME
+    )
+    band = CustomerRule("gym", Category.HEALTH, min_amount=Decimal("-50"), max_amount=Decimal(-10))
+    assert categorise("CITY GYM", amount="-50", rules=(band,)) is Category.HEALTH
+    assert categorise("CITY GYM", amount="-10", rules=(band,)) is Category.HEALTH
+    assert categorise("CITY GYM", amount="-50.01", rules=(band,)) is Category.ENTERTAINMENT
+    assert categorise("CITY GYM", amount="-9.99", rules=(band,)) is Category.ENTERTAINMENT
+    # The first matching rule wins.
+    first, second = CustomerRule("gym", Category.CHARITY), CustomerRule("gym", Category.TAXES)
+    assert categorise("CITY GYM", rules=(first, second)) is Category.CHARITY
+
+
+def test_more_bad_rules() -> None:
+    with pytest.raises(ValueError, match="a category rule needs 'category'"):
+        CustomerRule.from_dict({"pattern": "x"})
+    with pytest.raises(ValueError, match="a category rule needs 'pattern'"):
+        CustomerRule.from_dict({"category": "cash"})
+    with pytest.raises(ValueError, match=r"rule pattern '/\[a-/' is not a valid regex"):
+        CustomerRule.from_dict({"pattern": "/[a-/", "category": "cash"})
+    assert CustomerRule("/a/", Category.CASH).matches("CAT", "", Decimal(1))  # case-insensitive
+    assert CustomerRule("a+b", Category.CASH).matches("", "A+B", Decimal(1))  # plain: literal
+
+
+def test_every_data_file_row_loads() -> None:
+    from openteller.categorise.data_files import keyword_rules, known_merchants
+
+    assert len(known_merchants()) > 300
+    assert all(rule.direction in {"in", "out", "any"} for rule in keyword_rules())
+    assert mcc_table()[5814] is Category.FAST_FOOD
+    assert mcc_table()[5411] is Category.GROCERIES
+
+
+def test_a_bad_data_file_pattern_is_named() -> None:
+    from openteller.categorise.data_files import Matcher
+
+    with pytest.raises(ValueError, match=r"bad pattern '\(UNCLOSED' in the data files"):
+        Matcher.build(["SHELL", "(UNCLOSED"])
