@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from openteller.domain.errors import IngestError
 from openteller.ingest.records import Record
 
 #: How many bytes of the start of a file are shown to :meth:`FormatReader.sniff`.
@@ -40,3 +41,9 @@ class FormatReader(Protocol):
         :class:`openteller.ingest.records.Problem` for single bad entries.
         """
         ...
+
+
+def file_error(source: str, line: int | None, message: str) -> IngestError:
+    """The error for a file that cannot be read: ``stmt.ofx: line 12: <message>``."""
+    where = f"line {line}: " if line else ""
+    return IngestError(f"{source}: {where}{message}")

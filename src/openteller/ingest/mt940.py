@@ -39,6 +39,7 @@ from openteller.domain.accounts import AccountType, BalanceKind
 from openteller.domain.errors import IngestError, InvalidAmount
 from openteller.domain.money import parse_amount
 from openteller.domain.transactions import TransactionStatus
+from openteller.ingest.base import file_error
 from openteller.ingest.records import (
     ParsedAccount,
     ParsedBalance,
@@ -126,8 +127,7 @@ class _Mt940Walk:
         self.terminated = False  # the file's last line ends a message ("-", "-}")
 
     def _fail(self, line: int | None, message: str) -> IngestError:
-        where = f"line {line}: " if line else ""
-        return IngestError(f"{self.source}: {where}{message}")
+        return file_error(self.source, line, message)
 
     # -- lines and fields ----------------------------------------------------------------
     def _lines(self) -> Iterator[tuple[int, str]]:

@@ -13,9 +13,9 @@ Bank files come from outside, so every XML reader parses through this module:
 * syntax errors (truncated file, bad encoding) become ``IngestError`` with the line.
 
 :func:`iterparse` streams ``(event, element)`` pairs from a binary stream in chunks (the
-caller clears what it has used, so memory stays bounded); :func:`parse` builds a whole
-tree for small documents. :func:`child`, :func:`children`, :func:`child_index` and
-:func:`text` navigate by local name, so readers work across namespace versions.
+caller clears what it has used, so memory stays bounded). :func:`child`, :func:`children`,
+:func:`child_index` and :func:`text` navigate by local name, so readers work across
+namespace versions.
 """
 
 from __future__ import annotations
@@ -206,30 +206,3 @@ def iterparse(
         yield from _elements(parser)
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(source, exc, guard.lines) from exc
-
-
-def parse(stream: BinaryIO, source: str) -> etree._ElementTree:
-    """Parse a whole (small) document with the same protections as :func:`iterparse`."""
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
-    guard = _PrologGuard(source)
-    seen_bytes = False
-    try:
-        while chunk := _read(stream, source):
-            seen_bytes = True
-            guard.check(chunk)
-            parser.feed(chunk)
-        if not seen_bytes:
-            raise IngestError(f"{source}: line 1: empty file, expected an XML document")
-        root = parser.close()
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(source, exc, guard.lines) from exc
-    _check_docinfo(root, source)
-    return root.getroottree()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from openteller.domain.accounts import Account, Balance
 from openteller.domain.categories import Category
@@ -21,6 +21,16 @@ from openteller.store.repository import CustomerHandle, LedgerStore
 
 class UnknownCustomer(OpenTellerError):
     """No customer with that id at this bank."""
+
+
+def require_customer(store: LedgerStore, conn: Connection, external_id: str) -> CustomerHandle:
+    """The customer, or :class:`UnknownCustomer` naming the id and the bank."""
+    customer = store.find_customer(conn, external_id)
+    if customer is None:
+        raise UnknownCustomer(
+            f"no customer {external_id!r} at bank {store.bank_id!r}; ingest a file for them first"
+        )
+    return customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +47,8 @@ class LedgerQueries:
         self.engine = engine
         self.store = store
 
-    def _customer(self, conn: object, external_id: str) -> CustomerHandle:
-        customer = self.store.find_customer(conn, external_id)  # type: ignore[arg-type]
-        if customer is None:
-            raise UnknownCustomer(
-                f"no customer {external_id!r} at bank {self.store.bank_id!r}; "
-                "ingest a file for them first"
-            )
-        return customer
+    def _customer(self, conn: Connection, external_id: str) -> CustomerHandle:
+        return require_customer(self.store, conn, external_id)
 
     def accounts(self, external_id: str) -> list[AccountView]:
         with self.engine.connect() as conn:

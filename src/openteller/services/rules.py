@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from openteller.categorise.categoriser import Categoriser, CustomerRule
 from openteller.domain.errors import OpenTellerError
 from openteller.domain.money import Money
-from openteller.services.ledger import UnknownCustomer
+from openteller.services.ledger import require_customer
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import CustomerHandle, LedgerStore
 
@@ -36,13 +36,7 @@ class RulesService:
         self.store = store
 
     def _customer(self, conn: Connection, external_id: str) -> CustomerHandle:
-        customer = self.store.find_customer(conn, external_id)
-        if customer is None:
-            raise UnknownCustomer(
-                f"no customer {external_id!r} at bank {self.store.bank_id!r}; "
-                "ingest a file for them first"
-            )
-        return customer
+        return require_customer(self.store, conn, external_id)
 
     def rules(self, external_id: str) -> list[NumberedRule]:
         with self.engine.connect() as conn:

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from openteller.domain.errors import IngestError
-from openteller.ingest.safe_xml import iterparse, local_name, parse
+from openteller.ingest.safe_xml import iterparse, local_name
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -40,8 +40,6 @@ def _events(data: bytes, name: str = "hostile.xml") -> list[tuple[str, str]]:
 def test_dtd_declarations_are_refused_with_file_and_line(data: bytes, line: int) -> None:
     with pytest.raises(IngestError, match=rf"^hostile\.xml: line {line}: <!DOCTYPE> "):
         _events(data)
-    with pytest.raises(IngestError, match=rf"^hostile\.xml: line {line}: <!DOCTYPE> "):
-        parse(io.BytesIO(data), "hostile.xml")
 
 
 def test_xxe_never_reads_the_file() -> None:
@@ -95,5 +93,5 @@ def test_tags_filter_matches_any_namespace_and_stream_events() -> None:
 
 def test_cdata_mentioning_doctype_after_the_root_is_fine() -> None:
     data = b"<Document><Nm><![CDATA[<!DOCTYPE is just text here]]></Nm></Document>"
-    tree = parse(io.BytesIO(data), "ok.xml")
-    assert tree.getroot()[0].text == "<!DOCTYPE is just text here"
+    texts = {local_name(el): el.text for _e, el in iterparse(io.BytesIO(data), "ok.xml")}
+    assert texts["Nm"] == "<!DOCTYPE is just text here"
