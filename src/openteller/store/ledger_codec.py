@@ -131,7 +131,6 @@ def decode_numeric(blob: bytes) -> NumericColumns:
 def encode_details(rows: list[LedgerRow]) -> bytes:
     """Serialise the text columns of ``rows`` (compressed JSON, column-wise)."""
     columns = {
-        "id": [r.id for r in rows],
         "key": [r.key for r in rows],
         "value_date": [r.value_date.toordinal() if r.value_date else 0 for r in rows],
         "description": [r.description for r in rows],
@@ -157,7 +156,7 @@ def decode_rows(numeric_blob: bytes, details_blob: bytes) -> list[LedgerRow]:
         value_ordinal = details["value_date"][i]
         rows.append(
             LedgerRow(
-                id=details["id"][i],
+                id="",  # derived on read from the key (LedgerStore.iter_rows)
                 key=details["key"][i],
                 booking_date=date.fromordinal(int(numeric.day[i])),
                 value_date=date.fromordinal(value_ordinal) if value_ordinal else None,

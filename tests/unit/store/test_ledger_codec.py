@@ -11,7 +11,7 @@ from openteller.store.ledger_codec import (
 
 def _row(i: int, **overrides: object) -> LedgerRow:
     values: dict[str, object] = {
-        "id": f"id{i}",
+        "id": "",  # not stored: derived on read from the key
         "key": f"id:{i}",
         "booking_date": date(2024, 3, 1 + i % 28),
         "value_date": date(2024, 3, 2) if i % 2 else None,
