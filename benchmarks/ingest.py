@@ -44,13 +44,12 @@ def _full_ingest(path: str, fmt: str, workdir: str, queue: Any) -> None:
     from openteller.ingest.registry import build_readers
     from openteller.privacy.keys import write_key_file
     from openteller.settings import Settings
-    from openteller.store.database import migrate
 
     key = Path(workdir) / f"{fmt}.key"
     write_key_file(key)
     db = Path(workdir) / f"{fmt}.db"
     app = App(Settings(database_url=f"sqlite:///{db}", master_key_file=key))
-    migrate(app.engine)
+    app.init()
     readers = build_readers()
     start = time.perf_counter()
     report = app.ingest.ingest_file(Path(path), "bench", readers, format_name=None)

@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-from tests.db import database_url, postgres_url  # noqa: F401  (fixtures)
+from tests.db import (  # noqa: F401  (fixtures)
+    database_url,
+    keystore_url,
+    postgres_keystore_url,
+    postgres_url,
+)

@@ -8,12 +8,20 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from openteller.domain.errors import MasterKeyError
+from openteller.privacy.access import AccessService
 from openteller.privacy.keys import LocalMasterKey, MasterKeyProvider, decode_master_key
+from openteller.services.consents import ConsentService
+from openteller.services.erasure import ErasureService
+from openteller.services.export import ExportService
 from openteller.services.ingest import IngestService
 from openteller.services.rules import RulesService
 from openteller.settings import Settings
+from openteller.store.audit_log import AuditLog
+from openteller.store.consents import ConsentStore
 from openteller.store.database import check_schema, create_database_engine
+from openteller.store.keystore import AuditKeys, KeyStore
 from openteller.store.repository import LedgerStore
+from openteller.store.setup import keystore_url_for, prepare
 
 
 def load_master_key(settings: Settings) -> MasterKeyProvider:
@@ -42,12 +50,62 @@ class App:
         return create_database_engine(self.settings.database_url)
 
     @cached_property
+    def keystore_engine(self) -> Engine:
+        return create_database_engine(
+            keystore_url_for(self.settings.database_url, self.settings.keystore_url)
+        )
+
+    @cached_property
+    def keystore(self) -> KeyStore:
+        return KeyStore(self.keystore_engine)
+
+    @cached_property
     def keys(self) -> MasterKeyProvider:
         return load_master_key(self.settings)
 
     @cached_property
     def store(self) -> LedgerStore:
-        return LedgerStore(self.keys, self.settings.bank_id, self.settings.bank_name)
+        return LedgerStore(self.keys, self.keystore, self.settings.bank_id, self.settings.bank_name)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        bank_id = self.settings.bank_id
+        signing: list[AuditKeys] = []
+
+        def signing_keys() -> AuditKeys:
+            if not signing:
+                signing.append(self.keystore.audit_keys(bank_id, self.keys))
+            return signing[0]
+
+        return AuditLog(
+            self.engine,
+            bank_id,
+            signing_keys,
+            lambda: self.keystore.audit_public_key(bank_id),
+            self.settings.audit_checkpoint_every,
+        )
+
+    @cached_property
+    def access(self) -> AccessService:
+        return AccessService(self.engine, self.store, ConsentStore(), self.audit)
+
+    @cached_property
+    def consents(self) -> ConsentService:
+        service = ConsentService(self.engine, self.store, ConsentStore(), self.audit)
+        if self.settings.erase_on_revoke:
+            service.on_revoked = lambda external_id: self._erase_on_revoke(external_id)
+        return service
+
+    def _erase_on_revoke(self, external_id: str) -> None:
+        self.erasure.erase(external_id, actor="retention:erase_on_revoke")
+
+    @cached_property
+    def erasure(self) -> ErasureService:
+        return ErasureService(self.engine, self.store, self.audit)
+
+    @cached_property
+    def export(self) -> ExportService:
+        return ExportService(self.access, self.consents, self.audit)
 
     @cached_property
     def ingest(self) -> IngestService:
@@ -57,12 +115,22 @@ class App:
     def rules(self) -> RulesService:
         return RulesService(self.engine, self.store)
 
+    def init(self) -> tuple[str | None, str]:
+        """Create or migrate both databases, register the bank, finish pending erasures.
+        Returns the schema revision before and after."""
+        revisions = prepare(self.engine, self.keystore, self.keys, self.settings.bank_id)
+        with self.engine.begin() as conn:
+            self.store.ensure_bank(conn)
+        self.erasure.resume()
+        return revisions
+
     def ready(self) -> None:
-        """Check the schema is current and the master key is the database's own."""
+        """Check the schema is current and the master key is the bank's own."""
         check_schema(self.engine)
         with self.engine.begin() as conn:
             self.store.ensure_bank(conn)
 
     def close(self) -> None:
-        if "engine" in self.__dict__:
-            self.engine.dispose()
+        for name in ("engine", "keystore_engine"):
+            if name in self.__dict__:
+                self.__dict__[name].dispose()

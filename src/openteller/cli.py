@@ -18,14 +18,14 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from openteller.bootstrap import App
+from openteller.cli_privacy import OPERATOR
+from openteller.cli_privacy import register as register_privacy_commands
 from openteller.domain.errors import OpenTellerError
 from openteller.ingest.csv_reader import CsvReader
 from openteller.ingest.registry import FORMAT_NAMES, build_readers
 from openteller.privacy.keys import write_key_file
 from openteller.services.ingest import FileReport
-from openteller.services.ledger import LedgerQueries
 from openteller.settings import load_settings
-from openteller.store.database import migrate
 
 cli = typer.Typer(
     name="openteller",
@@ -58,15 +58,12 @@ def init() -> None:
         )
     app = App(settings)
     try:
-        before, after = migrate(app.engine)
-        with app.engine.begin() as conn:
-            created = app.store.ensure_bank(conn)
+        before, after = app.init()
     finally:
         app.close()
     state = "created" if before is None else ("migrated" if before != after else "up to date")
     console.print(f"Database {state} (schema revision {after}).")
-    if created:
-        console.print(f"Registered bank [bold]{settings.bank_id}[/] ({settings.bank_name}).")
+    console.print(f"Bank [bold]{settings.bank_id}[/] ({settings.bank_name}) is ready.")
 
 
 def _report_json(report: FileReport) -> dict[str, Any]:
@@ -232,7 +229,7 @@ def accounts(
     app = _app()
     try:
         app.ready()
-        views = LedgerQueries(app.engine, app.store).accounts(customer)
+        views = app.access.accounts(customer, OPERATOR)
     finally:
         app.close()
     if as_json:
@@ -297,7 +294,7 @@ def transactions(
     app = _app()
     try:
         app.ready()
-        items = LedgerQueries(app.engine, app.store).transactions(customer, since=start, until=end)
+        items = app.access.transactions(customer, OPERATOR, since=start, until=end)
     finally:
         app.close()
     if as_json:
@@ -505,6 +502,9 @@ def demo(
         highlight=False,
         soft_wrap=True,
     )
+
+
+register_privacy_commands(cli)
 
 
 def main() -> None:

@@ -43,6 +43,27 @@ class Settings(BaseSettings):
         default=Path("openteller.key"),
         description="File holding the master key when OPENTELLER_MASTER_KEY is not set.",
     )
+    keystore_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the key store that holds the wrapped customer data keys. It "
+            "must be a different database from OPENTELLER_DATABASE_URL, so that a backup of "
+            "the data never carries the keys that open it (erasure shreds the key). Default "
+            "for SQLite: a <name>.keys.db file beside the database; required otherwise."
+        ),
+    )
+    audit_checkpoint_every: int = Field(
+        default=100,
+        ge=1,
+        description="Sign the audit log's hash chain (Ed25519) every this many entries.",
+    )
+    erase_on_revoke: bool = Field(
+        default=False,
+        description=(
+            "Retention: erase (crypto-shred) a customer's data when they revoke their last "
+            "live consent. Off by default: the bank keeps the data it holds anyway."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

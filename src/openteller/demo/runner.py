@@ -13,7 +13,6 @@ from openteller.ingest.registry import build_readers
 from openteller.privacy.keys import write_key_file
 from openteller.services.ingest import FileReport
 from openteller.settings import Settings
-from openteller.store.database import migrate
 
 #: (customer id, seed, checking account number, card number)
 DEMO_CUSTOMERS = (
@@ -39,6 +38,9 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
         database,
         directory / "openteller.db-wal",
         directory / "openteller.db-shm",
+        directory / "openteller.keys.db",
+        directory / "openteller.keys.db-wal",
+        directory / "openteller.keys.db-shm",
         key_file,
     ):
         stale.unlink(missing_ok=True)
@@ -56,7 +58,7 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
     files.mkdir(exist_ok=True)
     start = today - timedelta(days=days)
     try:
-        migrate(app.engine)
+        app.init()
         readers = build_readers()
         for customer, seed, checking, card in DEMO_CUSTOMERS:
             checking_file = files / f"{customer}-checking.ofx"

@@ -9,6 +9,9 @@ Hierarchy::
     │   └── InvalidAccountNumber an account identifier that cannot be masked
     ├── IngestError             a file that cannot be ingested (names file, position, field)
     │   └── UnknownFormat        no reader recognises the file
+    │   └── ConsentError         a consent that breaks the rules (see domain.consent)
+    │       └── ForbiddenPurpose advertising, marketing, profiling, cross-selling, sale
+    ├── AccessDenied            a read refused by the privacy core (audited)
     ├── StorageError            the database is missing, unreachable or not migrated
     └── MasterKeyError          master key missing, malformed or wrong (see privacy.keys)
 
@@ -56,3 +59,15 @@ class MasterKeyError(OpenTellerError):
 
 class ConfigurationError(OpenTellerError):
     """A setting (environment variable or TOML file) is missing or invalid."""
+
+
+class ConsentError(DomainError):
+    """A consent request or change that breaks the consent rules."""
+
+
+class ForbiddenPurpose(ConsentError):
+    """A purpose that can never be granted (advertising, marketing, profiling...)."""
+
+
+class AccessDenied(OpenTellerError):
+    """A read of customer data refused by the privacy core; the refusal is audited."""

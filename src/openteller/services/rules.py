@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from openteller.categorise.categoriser import Categoriser, CustomerRule
 from openteller.domain.errors import OpenTellerError
 from openteller.domain.money import Money
-from openteller.services.ledger import require_customer
+from openteller.services.customers import require_customer
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import CustomerHandle, LedgerStore
 

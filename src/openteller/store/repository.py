@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -23,19 +24,21 @@ from openteller.domain.accounts import Account, AccountType, Balance, BalanceKin
 from openteller.domain.errors import MasterKeyError, StorageError
 from openteller.domain.money import Money
 from openteller.privacy.cipher import CustomerCipher
-from openteller.privacy.keys import (
-    MasterKeyProvider,
-    key_check_value,
-    new_data_key,
-    verify_key_check,
-)
+from openteller.privacy.keys import MasterKeyProvider, new_data_key
 from openteller.store import schema
+from openteller.store.keystore import KeyStore
 from openteller.store.ledger_codec import (
     LedgerRow,
+    NumericColumns,
+    decode_numeric,
     decode_rows,
     encode_details,
     encode_numeric,
 )
+
+
+class CustomerBeingErased(StorageError):
+    """The customer's erasure has started; no data may be added or read."""
 
 
 class ConcurrentUpdate(StorageError):
@@ -76,39 +79,34 @@ def _as_utc(value: datetime | date) -> datetime:
 class LedgerStore:
     """Repository over the encrypted tables, for one bank and its master key."""
 
-    def __init__(self, keys: MasterKeyProvider, bank_id: str, bank_name: str) -> None:
+    def __init__(
+        self, keys: MasterKeyProvider, keystore: KeyStore, bank_id: str, bank_name: str
+    ) -> None:
         self._keys = keys
+        self._keystore = keystore
         self.bank_id = bank_id
         self.bank_name = bank_name
         self._cipher_cache: dict[str, CustomerCipher] = {}
 
     # -- bank and master key -------------------------------------------------------------
     def ensure_bank(self, conn: Connection) -> bool:
-        """Register the bank on first use; verify the master key otherwise.
+        """Register the bank on first use and check the master key is the bank's own.
 
         Returns True when the bank was created now. Raises :class:`MasterKeyError` when
-        the configured master key is not the one this database was initialised with.
+        the configured master key is not the one the bank's keys are wrapped with.
         """
-        row = conn.execute(
-            select(schema.banks.c.key_check).where(schema.banks.c.id == self.bank_id)
-        ).first()
-        if row is not None:
-            verify_key_check(self._keys, row.key_check)
+        self._keystore.ensure_bank(self.bank_id, self._keys)
+        row = conn.execute(select(schema.banks.c.id).where(schema.banks.c.id == self.bank_id))
+        if row.first() is not None:
             return False
         conn.execute(
-            insert(schema.banks).values(
-                id=self.bank_id,
-                name=self.bank_name,
-                master_key_id=self._keys.key_id,
-                key_check=key_check_value(self._keys),
-                created_at=_now(),
-            )
+            insert(schema.banks).values(id=self.bank_id, name=self.bank_name, created_at=_now())
         )
         return True
 
     # -- customers -----------------------------------------------------------------------
-    def find_customer(self, conn: Connection, external_id: str) -> CustomerHandle | None:
-        row = conn.execute(
+    def _customer_row(self, conn: Connection, external_id: str) -> Any:
+        return conn.execute(
             select(schema.customers).where(
                 and_(
                     schema.customers.c.bank_id == self.bank_id,
@@ -116,24 +114,38 @@ class LedgerStore:
                 )
             )
         ).first()
-        if row is None:
+
+    def find_customer(self, conn: Connection, external_id: str) -> CustomerHandle | None:
+        """The customer, or None if unknown or being erased (never read again)."""
+        row = self._customer_row(conn, external_id)
+        if row is None or row.erase_requested_at is not None:
             return None
         return CustomerHandle(row.id, row.bank_id, row.external_id, self._cipher(row))
 
     def get_or_create_customer(self, conn: Connection, external_id: str) -> CustomerHandle:
-        found = self.find_customer(conn, external_id)
-        if found is not None:
-            return found
+        row = self._customer_row(conn, external_id)
+        if row is not None:
+            if row.erase_requested_at is not None:
+                raise CustomerBeingErased(
+                    f"customer {external_id!r} is being erased; finish it with "
+                    f"`openteller erase --customer {external_id} --yes` before adding data"
+                )
+            return CustomerHandle(row.id, row.bank_id, row.external_id, self._cipher(row))
         customer_id = uuid.uuid4().hex
         data_key = new_data_key()
-        wrapped = self._keys.wrap(data_key, customer_id.encode())
+        # The key goes to the key store first: a failed transaction here leaves an
+        # unused key there, never a customer without a key.
+        self._keystore.put(
+            self.bank_id,
+            customer_id,
+            self._keys.wrap(data_key, customer_id.encode()),
+            self._keys.key_id,
+        )
         conn.execute(
             insert(schema.customers).values(
                 id=customer_id,
                 bank_id=self.bank_id,
                 external_id=external_id,
-                wrapped_key=wrapped,
-                master_key_id=self._keys.key_id,
                 created_at=_now(),
             )
         )
@@ -141,20 +153,29 @@ class LedgerStore:
         self._cipher_cache[customer_id] = cipher
         return CustomerHandle(customer_id, self.bank_id, external_id, cipher)
 
-    def _cipher(self, row: object) -> CustomerCipher:
-        customer_id: str = row.id  # type: ignore[attr-defined]
+    def _cipher(self, row: Any) -> CustomerCipher:
+        customer_id: str = row.id
         cached = self._cipher_cache.get(customer_id)
         if cached is not None:
             return cached
+        wrapped = self._keystore.get(self.bank_id, customer_id)
+        if wrapped is None:
+            raise MasterKeyError(
+                f"customer {row.external_id!r} has no data key in the key store (erased, "
+                "or the wrong OPENTELLER_KEYSTORE_URL)"
+            )
         try:
-            data_key = self._keys.unwrap(row.wrapped_key, customer_id.encode())  # type: ignore[attr-defined]
+            data_key = self._keys.unwrap(wrapped, customer_id.encode())
         except MasterKeyError as exc:
             raise MasterKeyError(
-                f"customer {row.external_id!r}: data key does not open with this master key"  # type: ignore[attr-defined]
+                f"customer {row.external_id!r}: data key does not open with this master key"
             ) from exc
         cipher = CustomerCipher(data_key)
         self._cipher_cache[customer_id] = cipher
         return cipher
+
+    def forget_cipher(self, customer_id: str) -> None:
+        self._cipher_cache.pop(customer_id, None)
 
     # -- accounts ------------------------------------------------------------------------
     def get_or_create_account(
@@ -464,6 +485,28 @@ class LedgerStore:
                     item.id = transaction_id(customer, row.account_id, item.key)
                 yield row.account_id, item
 
+    def iter_numeric(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Iterator[tuple[str, NumericColumns]]:
+        """(account id, numeric columns) of the blocks overlapping [since, until]: only the
+        small numeric part of each block is decrypted (for totals and charts)."""
+        block = schema.ledger_blocks
+        query = select(block.c.account_id, block.c.month, block.c.numeric).where(
+            block.c.customer_id == customer.id
+        )
+        if since is not None:
+            query = query.where(block.c.month >= month_of(since))
+        if until is not None:
+            query = query.where(block.c.month <= month_of(until))
+        for row in conn.execute(query):
+            context = f"ledger:{row.account_id}:{row.month}:n"
+            yield row.account_id, decode_numeric(customer.cipher.decrypt(row.numeric, context))
+
     def rewrite_blocks(
         self,
         conn: Connection,
@@ -564,14 +607,51 @@ class LedgerStore:
             total += int(count)
         return total
 
-    def delete_customer_data(self, conn: Connection, customer: CustomerHandle) -> None:
-        """Delete every row of the customer, key last (used by erasure)."""
+    # -- erasure -------------------------------------------------------------------------
+    def request_erasure(self, conn: Connection, external_id: str) -> str | None:
+        """Mark the customer as being erased (never read again); their internal id, or
+        None if the bank has no such customer."""
+        row = self._customer_row(conn, external_id)
+        if row is None:
+            return None
+        if row.erase_requested_at is None:
+            conn.execute(
+                update(schema.customers)
+                .where(schema.customers.c.id == row.id)
+                .values(erase_requested_at=_now())
+            )
+        return str(row.id)
+
+    def pending_erasures(self, conn: Connection) -> list[str]:
+        """Internal ids of this bank's customers whose erasure started but did not finish."""
+        table = schema.customers
+        return [
+            str(r.id)
+            for r in conn.execute(
+                select(table.c.id).where(
+                    and_(table.c.bank_id == self.bank_id, table.c.erase_requested_at.is_not(None))
+                )
+            )
+        ]
+
+    def shred_key(self, customer_id: str) -> bool:
+        """Delete the customer's data key from the key store (crypto-shredding)."""
+        self._cipher_cache.pop(customer_id, None)
+        return self._keystore.delete(self.bank_id, customer_id)
+
+    def delete_customer_rows(self, conn: Connection, customer_id: str) -> int:
+        """Delete every row of the customer; returns how many ledger blocks went."""
+        blocks = conn.execute(
+            delete(schema.ledger_blocks).where(schema.ledger_blocks.c.customer_id == customer_id)
+        ).rowcount
         for table in (
-            schema.ledger_blocks,
             schema.balances,
             schema.category_rules,
+            schema.consents,
+            schema.customer_preferences,
             schema.accounts,
         ):
-            conn.execute(delete(table).where(table.c.customer_id == customer.id))
-        conn.execute(delete(schema.customers).where(schema.customers.c.id == customer.id))
-        self._cipher_cache.pop(customer.id, None)
+            conn.execute(delete(table).where(table.c.customer_id == customer_id))
+        conn.execute(delete(schema.customers).where(schema.customers.c.id == customer_id))
+        self._cipher_cache.pop(customer_id, None)
+        return int(blocks or 0)

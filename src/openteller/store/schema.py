@@ -1,5 +1,9 @@
 """Table definitions (SQLAlchemy Core). Migrations in ``store/migrations`` create them.
 
+Customer data keys are not here: they live in the separate key store
+(``store.keystore``), so that a backup of this database cannot be decrypted once a
+customer's key has been shredded.
+
 What is plaintext and why: ids, the bank's customer reference (needed to find the
 customer), account type and currency, booking months of ledger blocks, balance kinds and
 times. Everything that says what a customer spent, where and how much is ciphertext
@@ -10,7 +14,9 @@ fields (in ledger blocks).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -18,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -28,8 +35,6 @@ banks = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
-    Column("master_key_id", String(64), nullable=False),
-    Column("key_check", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -39,9 +44,10 @@ customers = Table(
     Column("id", String(32), primary_key=True),
     Column("bank_id", String(64), ForeignKey("banks.id"), nullable=False),
     Column("external_id", String(200), nullable=False),
-    Column("wrapped_key", LargeBinary, nullable=False),
-    Column("master_key_id", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set when erasure starts; such a customer is never read again and the erasure is
+    # finished by the next `openteller erase` or start-up (see services.erasure).
+    Column("erase_requested_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("bank_id", "external_id", name="uq_customers_bank_external"),
 )
 
@@ -116,4 +122,81 @@ category_rules = Table(
     ),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("channel", String(40), nullable=False),
+    Column("purposes", String(200), nullable=False),  # comma-separated Purpose values
+    Column("scopes", String(200), nullable=False),  # comma-separated Scope values
+    Column("status", String(30), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("status_changed_at", DateTime(timezone=True), nullable=False),
+    Column("transactions_from", Date, nullable=True),
+    Column("transactions_until", Date, nullable=True),
+)
+
+#: The hash-chained audit log, one chain per bank. Rows carry no customer plaintext:
+#: the customer is named by the opaque internal id, details are ids, purposes, scopes,
+#: dates and counts, so the chain still verifies after a customer is erased.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),  # ISO 8601 UTC, hashed as written
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("customer_ref", String(32), nullable=False, index=True),
+    Column("purpose", String(40), nullable=False),
+    Column("scope", String(40), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: The newest entry of each bank's chain; appends lock this row, so concurrent
+#: processes append one after the other.
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+#: Ed25519 signatures over (bank, seq, hash) of the chain at regular intervals.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("signed_at", String(40), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+)
+
+#: Per-customer privacy preferences (discreet mode); plaintext flags, no data.
+customer_preferences = Table(
+    "customer_preferences",
+    metadata,
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("discreet", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -44,11 +44,12 @@ class Result:
 class Cli:
     """Runs ``openteller`` against one database and key file in a scratch directory."""
 
-    def __init__(self, workdir: Path, database_url: str) -> None:
+    def __init__(self, workdir: Path, database_url: str, keystore_url: str | None = None) -> None:
         self.workdir = workdir
         self.env = {
             **os.environ,
             "OPENTELLER_DATABASE_URL": database_url,
+            **({"OPENTELLER_KEYSTORE_URL": keystore_url} if keystore_url else {}),
             "OPENTELLER_MASTER_KEY_FILE": str(workdir / "master.key"),
             "COLUMNS": "200",
         }
@@ -73,8 +74,8 @@ class Cli:
         return rows
 
 
-def _initialised(tmp_path: Path, database_url: str) -> Cli:
-    runner = Cli(tmp_path, database_url)
+def _initialised(tmp_path: Path, database_url: str, keystore_url: str | None = None) -> Cli:
+    runner = Cli(tmp_path, database_url, keystore_url)
     result = runner("init")
     assert result.code == 0, result.stderr
     assert "Database created" in result.stdout
@@ -82,9 +83,9 @@ def _initialised(tmp_path: Path, database_url: str) -> Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, database_url: str) -> Cli:
+def cli(tmp_path: Path, database_url: str, keystore_url: str | None) -> Cli:
     """On SQLite and on PostgreSQL: for what touches storage."""
-    return _initialised(tmp_path, database_url)
+    return _initialised(tmp_path, database_url, keystore_url)
 
 
 @pytest.fixture

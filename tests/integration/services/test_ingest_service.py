@@ -11,6 +11,7 @@ from typing import BinaryIO
 import pytest
 
 from openteller.bootstrap import App
+from openteller.cli_privacy import OPERATOR
 from openteller.domain.accounts import AccountType, BalanceKind
 from openteller.domain.errors import IngestError
 from openteller.ingest.records import (
@@ -21,10 +22,7 @@ from openteller.ingest.records import (
     Problem,
     Record,
 )
-from openteller.privacy.keys import generate_master_key_text
-from openteller.services.ledger import LedgerQueries
-from openteller.settings import Settings
-from openteller.store.database import migrate
+from tests.db import make_settings
 
 
 class ScriptedReader:
@@ -66,9 +64,9 @@ def tx(day: int, amount: str, description: str, bank_id: str = "") -> ParsedTran
 
 
 @pytest.fixture
-def app(database_url: str) -> Iterator[App]:
-    application = App(Settings(database_url=database_url, master_key=generate_master_key_text()))
-    migrate(application.engine)
+def app(database_url: str, keystore_url: str | None, tmp_path: Path) -> Iterator[App]:
+    application = App(make_settings(database_url, keystore_url, tmp_path))
+    application.init()
     yield application
     application.close()
 
@@ -100,15 +98,14 @@ def test_ingest_stores_categorises_masks_and_is_idempotent(app: App, statement: 
     second = ingest(app, statement, ScriptedReader(records))
     assert (second.transactions_added, second.duplicates_skipped) == (0, 4)  # type: ignore[attr-defined]
 
-    queries = LedgerQueries(app.engine, app.store)
-    (view,) = queries.accounts("alice")
+    (view,) = app.access.accounts("alice", OPERATOR)
     assert (view.account.mask, view.account.display_name, view.transactions) == (
         "3000",
         "Girokonto",
         4,
     )
     assert view.balances[0].amount.amount == Decimal("1500.00")
-    items = queries.transactions("alice")
+    items = app.access.transactions("alice", OPERATOR)
     assert [str(t.amount.amount) for t in items] == ["-4.50", "-4.50", "-4.50", "2500.00"]
     assert all("4111 1111 1111 1111" not in t.description for t in items)
     assert "411111******1111" in items[1].description
@@ -116,9 +113,9 @@ def test_ingest_stores_categorises_masks_and_is_idempotent(app: App, statement: 
     assert items[0].category.slug == "coffee"
     assert items[3].category.slug == "income"
     assert len({t.id for t in items}) == 4
-    assert queries.transactions("alice", since=date(2024, 5, 3), until=date(2024, 5, 3))[
-        0
-    ].booking_date == date(2024, 5, 3)
+    assert app.access.transactions(
+        "alice", OPERATOR, since=date(2024, 5, 3), until=date(2024, 5, 3)
+    )[0].booking_date == date(2024, 5, 3)
 
 
 def test_a_failing_file_leaves_nothing_behind(app: App, statement: Path) -> None:
@@ -143,7 +140,7 @@ def test_bad_entries_reject_the_file_unless_skip_bad(app: App, statement: Path) 
     assert "line 7, element STMTTRN: TRNAMT: not an amount" in report.error  # type: ignore[attr-defined]
     assert report.transactions_added == 0  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="no customer"):
-        LedgerQueries(app.engine, app.store).transactions("alice")
+        app.access.transactions("alice", OPERATOR)
     skipped = ingest(app, statement, ScriptedReader(records), skip_bad=True)
     assert (skipped.status, skipped.transactions_added, len(skipped.problems)) == ("ok", 1, 1)  # type: ignore[attr-defined]
 

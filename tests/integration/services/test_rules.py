@@ -9,27 +9,22 @@ import pytest
 
 from openteller.bootstrap import App
 from openteller.categorise.categoriser import CustomerRule
+from openteller.cli_privacy import OPERATOR
 from openteller.domain.categories import Category
 from openteller.ingest.registry import build_readers
-from openteller.privacy.keys import generate_master_key_text
-from openteller.services.ledger import LedgerQueries, UnknownCustomer
+from openteller.privacy.access import UnknownCustomer
 from openteller.services.rules import RuleError
-from openteller.settings import Settings
-from openteller.store.database import migrate
+from tests.db import make_settings
 from tests.samples import fixture
 
 SAMPLE = "ofx/ofxparse__checking.ofx"  # DIVIDEND (in), ELECTRIC BILL, RETURNED CHECK FEE
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[App]:
-    settings = Settings(
-        database_url=database_url,
-        master_key=generate_master_key_text(),
-        master_key_file=tmp_path / "unused.key",
-    )
+def app(database_url: str, keystore_url: str | None, tmp_path: Path) -> Iterator[App]:
+    settings = make_settings(database_url, keystore_url, tmp_path)
     application = App(settings)
-    migrate(application.engine)
+    application.init()
     report = application.ingest.ingest_file(fixture(SAMPLE), "alice", build_readers())
     assert report.status == "ok", report.error
     yield application
@@ -37,7 +32,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[App]:
 
 
 def categories(app: App) -> dict[str, str]:
-    items = LedgerQueries(app.engine, app.store).transactions("alice")
+    items = app.access.transactions("alice", OPERATOR)
     return {t.description: t.category.slug for t in items}
 
 

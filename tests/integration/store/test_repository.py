@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -12,10 +13,21 @@ from openteller.domain.errors import MasterKeyError, StorageError
 from openteller.domain.money import Money
 from openteller.privacy.keys import LocalMasterKey
 from openteller.store.database import check_schema, create_database_engine, migrate
+from openteller.store.keystore import KeyStore
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import LedgerStore
+from openteller.store.setup import keystore_url_for
 
 MASTER = LocalMasterKey(bytes(range(32)))
+
+
+@pytest.fixture
+def keystore(database_url: str, keystore_url: str | None) -> Iterator[KeyStore]:
+    engine = create_database_engine(keystore_url_for(database_url, keystore_url))
+    store = KeyStore(engine)
+    store.create_tables()
+    yield store
+    engine.dispose()
 
 
 def _row(key: str, day: int, minor: int, merchant: str = "Tesco") -> LedgerRow:
@@ -40,16 +52,16 @@ def test_schema_check_says_to_run_init(database_url: str) -> None:
     engine = create_database_engine(database_url)
     with pytest.raises(StorageError, match="openteller init"):
         check_schema(engine)
-    assert migrate(engine) == (None, "0001")
+    assert migrate(engine) == (None, "0002")
     check_schema(engine)
-    assert migrate(engine) == ("0001", "0001")  # idempotent
+    assert migrate(engine) == ("0002", "0002")  # idempotent
     engine.dispose()
 
 
-def test_store_round_trip_dedupe_and_wrong_key(database_url: str) -> None:
+def test_store_round_trip_dedupe_and_wrong_key(database_url: str, keystore: KeyStore) -> None:
     engine = create_database_engine(database_url)
     migrate(engine)
-    store = LedgerStore(MASTER, "bank1", "Bank One")
+    store = LedgerStore(MASTER, keystore, "bank1", "Bank One")
     with engine.begin() as conn:
         assert store.ensure_bank(conn) is True
         customer = store.get_or_create_customer(conn, "alice")
@@ -90,7 +102,7 @@ def test_store_round_trip_dedupe_and_wrong_key(database_url: str) -> None:
             datetime(2024, 2, 28, tzinfo=UTC),
         )
     with engine.connect() as conn:
-        fresh = LedgerStore(MASTER, "bank1", "Bank One")
+        fresh = LedgerStore(MASTER, keystore, "bank1", "Bank One")
         fresh.ensure_bank(conn)
         customer = fresh.find_customer(conn, "alice")
         assert customer is not None
@@ -112,15 +124,15 @@ def test_store_round_trip_dedupe_and_wrong_key(database_url: str) -> None:
         assert balance.amount == Money(Decimal("10.00"), "GBP")
         assert fresh.count_rows(conn, customer) == 3
     with engine.connect() as conn, pytest.raises(MasterKeyError, match="does not match"):
-        LedgerStore(LocalMasterKey(bytes(32)), "bank1", "Bank One").ensure_bank(conn)
+        LedgerStore(LocalMasterKey(bytes(32)), keystore, "bank1", "Bank One").ensure_bank(conn)
     engine.dispose()
 
 
-def test_customers_of_different_banks_are_separate(database_url: str) -> None:
+def test_customers_of_different_banks_are_separate(database_url: str, keystore: KeyStore) -> None:
     engine = create_database_engine(database_url)
     migrate(engine)
-    one = LedgerStore(MASTER, "bank1", "Bank One")
-    two = LedgerStore(LocalMasterKey(bytes([7]) * 32), "bank2", "Bank Two")
+    one = LedgerStore(MASTER, keystore, "bank1", "Bank One")
+    two = LedgerStore(LocalMasterKey(bytes([7]) * 32), keystore, "bank2", "Bank Two")
     with engine.begin() as conn:
         one.ensure_bank(conn)
         two.ensure_bank(conn)

@@ -1,0 +1,329 @@
+"""The access service: the only way to read a customer's data.
+
+Every read names (customer, channel, purpose) and the scope it needs. The service checks,
+on every call and straight from the database (no cache, so a revocation in any process
+stops the very next read):
+
+1. the purpose is one of :class:`~openteller.domain.consent.Purpose` (advertising,
+   marketing, profiling, cross-selling and sale are refused whoever asks);
+2. the customer exists at this bank and is not being erased;
+3. a first-party channel acts on the customer's own request for the purposes in
+   :data:`~openteller.domain.consent.FIRST_PARTY_PURPOSES`; anything else needs a live
+   consent of that channel covering the purpose and the scope (and, for transactions,
+   its date window, which clips the read).
+
+Allowed and denied reads alike are appended to the audit log before any data is
+returned. An import-linter contract keeps the repositories out of reach of every other
+module (see pyproject.toml and tests/unit/docs/test_access_boundary.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from openteller.domain.accounts import Account, Balance
+from openteller.domain.categories import Category
+from openteller.domain.consent import (
+    FIRST_PARTY_PURPOSES,
+    ChannelKind,
+    Consent,
+    Purpose,
+    Scope,
+    channel_kind,
+    parse_purpose,
+)
+from openteller.domain.errors import AccessDenied, ConsentError
+from openteller.domain.money import Money
+from openteller.domain.transactions import Transaction, TransactionStatus
+from openteller.privacy.audit_chain import AuditRecord
+from openteller.store.audit_log import AuditLog
+from openteller.store.consents import ConsentStore
+from openteller.store.repository import CustomerHandle, LedgerStore
+
+Clock = Callable[[], datetime]
+
+
+class UnknownCustomer(AccessDenied):
+    """No customer with that id at this bank (or the customer was erased)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who reads and why: the channel (recipient of the data) and the purpose."""
+
+    channel: str
+    purpose: Purpose | str
+    actor: str = ""  # who at the channel, e.g. "operator:jdoe"; defaults to the channel
+
+    @property
+    def who(self) -> str:
+        return self.actor or self.channel
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A read that was allowed: the customer, under which consent, and the date window."""
+
+    customer: CustomerHandle
+    purpose: Purpose
+    scope: Scope
+    consent: Consent | None
+    since: date | None
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    account: Account
+    balances: list[Balance]
+    transactions: int
+
+
+@dataclass(frozen=True, slots=True)
+class SpendingTotal:
+    """Money out in a period (refunds netted), per currency."""
+
+    since: date | None
+    until: date | None
+    totals: dict[str, Money] = field(default_factory=dict)
+    count: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Money moving between the customer's own accounts or coming in is not spending.
+_NOT_SPENDING = np.array(
+    [int(Category.TRANSFERS), int(Category.INCOME), int(Category.CARD_PAYMENT)], dtype="<i2"
+)
+
+
+class AccessService:
+    """Consent-checked, audited reads of one bank's customers' data."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: LedgerStore,
+        consents: ConsentStore,
+        audit: AuditLog,
+        clock: Clock = _now,
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._consents = consents
+        self._audit = audit
+        self._clock = clock
+
+    # -- the check -----------------------------------------------------------------------
+    def authorise(
+        self,
+        conn: Connection,
+        external_id: str,
+        requester: Requester,
+        scope: Scope,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> Grant:
+        """Check a read; on refusal audit it and raise :class:`AccessDenied`."""
+        customer = self._store.find_customer(conn, external_id)
+        customer_ref = customer.id if customer is not None else ""
+        try:
+            purpose = parse_purpose(requester.purpose)
+        except ConsentError as exc:
+            self._deny(requester, customer_ref, str(requester.purpose), scope, str(exc))
+            raise AccessDenied(str(exc)) from exc
+        if customer is None:
+            self._deny(requester, "", purpose.value, scope, "unknown customer")
+            raise UnknownCustomer(
+                f"no customer {external_id!r} at bank {self._store.bank_id!r}; ingest a file "
+                "for them first"
+            )
+        if (
+            channel_kind(requester.channel) is ChannelKind.FIRST_PARTY
+            and purpose in FIRST_PARTY_PURPOSES
+        ):
+            return Grant(customer, purpose, scope, None, since, until)
+        now = self._clock()
+        refusals: list[str] = []
+        for consent in self._consents.for_customer(conn, customer.id, requester.channel):
+            refusal = consent.refusal(purpose, scope, now)
+            if refusal is None:
+                start, end = (
+                    consent.clip_window(since, until)
+                    if scope is Scope.TRANSACTIONS
+                    else (since, until)
+                )
+                return Grant(customer, purpose, scope, consent, start, end)
+            refusals.append(refusal)
+        reason = (
+            "; ".join(refusals)
+            if refusals
+            else f"the customer has given {requester.channel} no consent"
+        )
+        self._deny(requester, customer.id, purpose.value, scope, reason)
+        raise AccessDenied(
+            f"{requester.channel} may not read {scope.value} of this customer for "
+            f"{purpose.value}: {reason}"
+        )
+
+    def _deny(
+        self, requester: Requester, customer_ref: str, purpose: str, scope: Scope, reason: str
+    ) -> None:
+        self._audit.record(
+            actor=requester.who,
+            action="read",
+            customer_ref=customer_ref,
+            purpose=purpose[:40],
+            scope=scope.value,
+            outcome="denied",
+            detail={"channel": requester.channel, "reason": reason[:300]},
+        )
+
+    def _allowed(self, requester: Requester, grant: Grant, **detail: object) -> None:
+        info: dict[str, object] = {"channel": requester.channel}
+        if grant.consent is not None:
+            info["consent"] = grant.consent.id
+        if grant.since is not None:
+            info["since"] = grant.since.isoformat()
+        if grant.until is not None:
+            info["until"] = grant.until.isoformat()
+        info.update(detail)
+        self._audit.record(
+            actor=requester.who,
+            action="read",
+            customer_ref=grant.customer.id,
+            purpose=grant.purpose.value,
+            scope=grant.scope.value,
+            outcome="allowed",
+            detail=info,
+        )
+
+    # -- reads ---------------------------------------------------------------------------
+    def accounts(self, external_id: str, requester: Requester) -> list[AccountView]:
+        """The customer's accounts with latest balances (when the balances scope is also
+        granted) and transaction counts."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
+            try:
+                self.authorise(conn, external_id, requester, Scope.BALANCES)
+                balances = self._store.latest_balances(conn, grant.customer)
+            except AccessDenied:
+                balances = []
+            accounts = self._store.list_accounts(conn, grant.customer)
+            counts: dict[str, int] = {}
+            for account_id, numeric in self._store.iter_numeric(conn, grant.customer):
+                counts[account_id] = counts.get(account_id, 0) + len(numeric)
+        self._allowed(requester, grant, accounts=len(accounts))
+        return [
+            AccountView(
+                account=a,
+                balances=[b for b in balances if b.account_id == a.id],
+                transactions=counts.get(a.id, 0),
+            )
+            for a in accounts
+        ]
+
+    def balances(self, external_id: str, requester: Requester) -> list[Balance]:
+        with self._engine.connect() as conn:
+            grant = self.authorise(conn, external_id, requester, Scope.BALANCES)
+            balances = self._store.latest_balances(conn, grant.customer)
+        self._allowed(requester, grant, balances=len(balances))
+        return balances
+
+    def transactions(
+        self,
+        external_id: str,
+        requester: Requester,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[Transaction]:
+        """The customer's transactions in [since, until] (clipped to the consent's window),
+        oldest first."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(
+                conn, external_id, requester, Scope.TRANSACTIONS, since=since, until=until
+            )
+            result = [
+                Transaction(
+                    id=row.id,
+                    account_id=account_id,
+                    booking_date=row.booking_date,
+                    value_date=row.value_date,
+                    amount=Money.from_minor(row.amount_minor, row.currency),
+                    status=TransactionStatus.PENDING if row.pending else TransactionStatus.BOOKED,
+                    description=row.description,
+                    merchant=row.merchant,
+                    mcc=row.mcc or None,
+                    category=Category(row.category),
+                    counterparty=row.counterparty,
+                    bank_reference=row.reference,
+                )
+                for account_id, row in self._store.iter_rows(
+                    conn, grant.customer, since=grant.since, until=grant.until
+                )
+            ]
+        result.sort(key=lambda t: (t.booking_date, t.id))
+        self._allowed(requester, grant, transactions=len(result))
+        return result
+
+    def spending(
+        self,
+        external_id: str,
+        requester: Requester,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        category: Category | None = None,
+    ) -> SpendingTotal:
+        """Money spent in [since, until] (optionally in one category), refunds netted,
+        transfers excluded; decrypts only the numeric part of the blocks in range."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(
+                conn, external_id, requester, Scope.TRANSACTIONS, since=since, until=until
+            )
+            low = grant.since.toordinal() if grant.since else -(2**31)
+            high = grant.until.toordinal() if grant.until else 2**31 - 1
+            minor: dict[str, int] = {}
+            count = 0
+            for _account_id, block in self._store.iter_numeric(
+                conn, grant.customer, since=grant.since, until=grant.until
+            ):
+                mask = (block.day >= low) & (block.day <= high)
+                if category is not None:
+                    mask &= block.category == int(category)
+                else:
+                    mask &= ~np.isin(block.category, _NOT_SPENDING)
+                if not mask.any():
+                    continue
+                for index, currency in enumerate(block.currencies):
+                    selected = mask & (block.currency == index)
+                    amounts = block.amount[selected]
+                    if amounts.size:
+                        minor[currency] = minor.get(currency, 0) - int(np.sum(amounts))
+                        count += int(np.count_nonzero(amounts < 0))
+        self._allowed(
+            requester, grant, total="spending", category=category.slug if category else "all"
+        )
+        return SpendingTotal(
+            since=grant.since,
+            until=grant.until,
+            totals={c: Money.from_minor(v, c) for c, v in sorted(minor.items())},
+            count=count,
+        )
+
+    def trail(self, external_id: str, requester: Requester) -> list[AuditRecord]:
+        """The customer's own audit trail: who read what, when, for which purpose."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
+        entries = list(self._audit.records(grant.customer.id))
+        self._allowed(requester, grant, trail=len(entries))
+        return entries

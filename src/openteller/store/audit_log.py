@@ -1,0 +1,211 @@
+"""The audit log in the database: appends under a per-bank lock, reads, checkpoints.
+
+Appends take the bank's head row with a write first (``UPDATE audit_heads``), so that
+processes behind a load balancer append one after the other on PostgreSQL (row lock)
+and on SQLite (the database write lock) and the chain never forks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openteller.privacy.audit_chain import (
+    GENESIS,
+    AuditRecord,
+    Checkpoint,
+    Verification,
+    canonical_detail,
+    checkpoint_message,
+    entry_hash,
+    verify_chain,
+)
+from openteller.store import schema
+from openteller.store.keystore import AuditKeys
+
+_PAGE = 5000
+
+
+class AuditLog:
+    """One bank's hash-chained audit log."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        bank_id: str,
+        signing_keys: Callable[[], AuditKeys],
+        public_key: Callable[[], bytes | None],
+        checkpoint_every: int = 100,
+    ) -> None:
+        self.engine = engine
+        self.bank_id = bank_id
+        self._signing_keys = signing_keys
+        self._public_key = public_key
+        self.checkpoint_every = checkpoint_every
+
+    # -- writing -------------------------------------------------------------------------
+    def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        customer_ref: str,
+        purpose: str = "",
+        scope: str = "",
+        outcome: str = "ok",
+        detail: Mapping[str, object] | None = None,
+    ) -> AuditRecord:
+        """Append one entry in its own transaction (committed before returning)."""
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self.append(
+                        conn,
+                        actor=actor,
+                        action=action,
+                        customer_ref=customer_ref,
+                        purpose=purpose,
+                        scope=scope,
+                        outcome=outcome,
+                        detail=detail,
+                    )
+            except IntegrityError:  # two processes created the head row at once
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def append(
+        self,
+        conn: Connection,
+        *,
+        actor: str,
+        action: str,
+        customer_ref: str,
+        purpose: str = "",
+        scope: str = "",
+        outcome: str = "ok",
+        detail: Mapping[str, object] | None = None,
+    ) -> AuditRecord:
+        """Append one entry inside the caller's transaction (atomic with its change)."""
+        heads = schema.audit_heads
+        locked = conn.execute(
+            update(heads).where(heads.c.bank_id == self.bank_id).values(seq=heads.c.seq)
+        )
+        if not locked.rowcount:
+            conn.execute(insert(heads).values(bank_id=self.bank_id, seq=0, hash=GENESIS))
+        head = conn.execute(
+            select(heads.c.seq, heads.c.hash).where(heads.c.bank_id == self.bank_id)
+        ).one()
+        seq = int(head.seq) + 1
+        fields = {
+            "bank_id": self.bank_id,
+            "seq": seq,
+            "at": datetime.now(UTC).isoformat(timespec="microseconds"),
+            "actor": actor[:80],
+            "action": action,
+            "customer_ref": customer_ref,
+            "purpose": purpose,
+            "scope": scope,
+            "outcome": outcome,
+            "detail": canonical_detail(detail or {}),
+            "prev_hash": str(head.hash),
+        }
+        digest = entry_hash(**fields)  # type: ignore[arg-type]
+        conn.execute(insert(schema.audit_log).values(**fields, hash=digest))
+        conn.execute(
+            update(heads).where(heads.c.bank_id == self.bank_id).values(seq=seq, hash=digest)
+        )
+        if self.checkpoint_every and seq % self.checkpoint_every == 0:
+            self._sign(conn, seq, digest)
+        return AuditRecord(**fields, hash=digest)  # type: ignore[arg-type]
+
+    def checkpoint(self) -> int:
+        """Sign the chain as it is now; returns the entry signed (0: empty log)."""
+        with self.engine.begin() as conn:
+            head = conn.execute(
+                select(schema.audit_heads.c.seq, schema.audit_heads.c.hash).where(
+                    schema.audit_heads.c.bank_id == self.bank_id
+                )
+            ).first()
+            if head is None or not head.seq:
+                return 0
+            exists = conn.execute(
+                select(schema.audit_checkpoints.c.seq).where(
+                    and_(
+                        schema.audit_checkpoints.c.bank_id == self.bank_id,
+                        schema.audit_checkpoints.c.seq == head.seq,
+                    )
+                )
+            ).first()
+            if exists is None:
+                self._sign(conn, int(head.seq), str(head.hash))
+            return int(head.seq)
+
+    def _sign(self, conn: Connection, seq: int, chain_hash: str) -> None:
+        keys = self._signing_keys()
+        conn.execute(
+            insert(schema.audit_checkpoints).values(
+                bank_id=self.bank_id,
+                seq=seq,
+                hash=chain_hash,
+                signed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                signature=keys.private.sign(checkpoint_message(self.bank_id, seq, chain_hash)),
+            )
+        )
+
+    # -- reading -------------------------------------------------------------------------
+    def records(self, customer_ref: str | None = None) -> Iterator[AuditRecord]:
+        """Entries in chain order, all or those about one customer (paged)."""
+        table = schema.audit_log
+        after = 0
+        while True:
+            query = select(table).where(and_(table.c.bank_id == self.bank_id, table.c.seq > after))
+            if customer_ref is not None:
+                query = query.where(table.c.customer_ref == customer_ref)
+            with self.engine.connect() as conn:
+                page = conn.execute(query.order_by(table.c.seq).limit(_PAGE)).all()
+            for row in page:
+                yield _record(row)
+            if len(page) < _PAGE:
+                return
+            after = int(page[-1].seq)
+
+    def verify(self) -> Verification:
+        with self.engine.connect() as conn:
+            head_row = conn.execute(
+                select(schema.audit_heads.c.seq, schema.audit_heads.c.hash).where(
+                    schema.audit_heads.c.bank_id == self.bank_id
+                )
+            ).first()
+            checkpoints = [
+                Checkpoint(r.bank_id, int(r.seq), r.hash, r.signed_at, bytes(r.signature))
+                for r in conn.execute(
+                    select(schema.audit_checkpoints)
+                    .where(schema.audit_checkpoints.c.bank_id == self.bank_id)
+                    .order_by(schema.audit_checkpoints.c.seq)
+                )
+            ]
+        head = None if head_row is None else (int(head_row.seq), str(head_row.hash))
+        return verify_chain(
+            self.records(), head=head, checkpoints=checkpoints, public_key=self._public_key()
+        )
+
+
+def _record(row: object) -> AuditRecord:
+    return AuditRecord(
+        bank_id=row.bank_id,  # type: ignore[attr-defined]
+        seq=int(row.seq),  # type: ignore[attr-defined]
+        at=row.at,  # type: ignore[attr-defined]
+        actor=row.actor,  # type: ignore[attr-defined]
+        action=row.action,  # type: ignore[attr-defined]
+        customer_ref=row.customer_ref,  # type: ignore[attr-defined]
+        purpose=row.purpose,  # type: ignore[attr-defined]
+        scope=row.scope,  # type: ignore[attr-defined]
+        outcome=row.outcome,  # type: ignore[attr-defined]
+        detail=row.detail,  # type: ignore[attr-defined]
+        prev_hash=row.prev_hash,  # type: ignore[attr-defined]
+        hash=row.hash,  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,103 @@
+"""Consents and privacy preferences in the database.
+
+Consent rows are read fresh on every access check (no cache anywhere), so a revocation
+committed by any process stops the very next read in every process.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from openteller.domain.consent import Consent, ConsentStatus, Purpose, Scope
+from openteller.store import schema
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _consent(row: object) -> Consent:
+    r = row
+    return Consent(
+        id=r.id,  # type: ignore[attr-defined]
+        customer_id=r.customer_id,  # type: ignore[attr-defined]
+        channel=r.channel,  # type: ignore[attr-defined]
+        purposes=frozenset(Purpose(p) for p in r.purposes.split(",") if p),  # type: ignore[attr-defined]
+        scopes=frozenset(Scope(s) for s in r.scopes.split(",") if s),  # type: ignore[attr-defined]
+        created_at=_utc(r.created_at),  # type: ignore[attr-defined]
+        expires_at=_utc(r.expires_at),  # type: ignore[attr-defined]
+        status=ConsentStatus(r.status),  # type: ignore[attr-defined]
+        status_changed_at=_utc(r.status_changed_at),  # type: ignore[attr-defined]
+        transactions_from=r.transactions_from,  # type: ignore[attr-defined]
+        transactions_until=r.transactions_until,  # type: ignore[attr-defined]
+    )
+
+
+class ConsentStore:
+    """Consent rows of one bank's customers."""
+
+    def add(self, conn: Connection, consent: Consent) -> None:
+        conn.execute(
+            insert(schema.consents).values(
+                id=consent.id,
+                customer_id=consent.customer_id,
+                channel=consent.channel,
+                purposes=",".join(sorted(p.value for p in consent.purposes)),
+                scopes=",".join(sorted(s.value for s in consent.scopes)),
+                status=consent.status.value,
+                created_at=consent.created_at,
+                expires_at=consent.expires_at,
+                status_changed_at=consent.status_changed_at,
+                transactions_from=consent.transactions_from,
+                transactions_until=consent.transactions_until,
+            )
+        )
+
+    def get(self, conn: Connection, customer_id: str, consent_id: str) -> Consent | None:
+        row = conn.execute(
+            select(schema.consents).where(
+                and_(
+                    schema.consents.c.id == consent_id,
+                    schema.consents.c.customer_id == customer_id,
+                )
+            )
+        ).first()
+        return None if row is None else _consent(row)
+
+    def for_customer(
+        self, conn: Connection, customer_id: str, channel: str | None = None
+    ) -> list[Consent]:
+        query = select(schema.consents).where(schema.consents.c.customer_id == customer_id)
+        if channel is not None:
+            query = query.where(schema.consents.c.channel == channel)
+        rows = conn.execute(query.order_by(schema.consents.c.created_at, schema.consents.c.id))
+        return [_consent(r) for r in rows]
+
+    def save_status(self, conn: Connection, consent: Consent) -> None:
+        conn.execute(
+            update(schema.consents)
+            .where(schema.consents.c.id == consent.id)
+            .values(status=consent.status.value, status_changed_at=consent.status_changed_at)
+        )
+
+    # -- preferences ---------------------------------------------------------------------
+    def discreet(self, conn: Connection, customer_id: str) -> bool:
+        row = conn.execute(
+            select(schema.customer_preferences.c.discreet).where(
+                schema.customer_preferences.c.customer_id == customer_id
+            )
+        ).first()
+        return bool(row.discreet) if row is not None else False
+
+    def set_discreet(self, conn: Connection, customer_id: str, on: bool) -> None:
+        table = schema.customer_preferences
+        now = datetime.now(UTC)
+        changed = conn.execute(
+            update(table)
+            .where(table.c.customer_id == customer_id)
+            .values(discreet=on, updated_at=now)
+        )
+        if not changed.rowcount:
+            conn.execute(insert(table).values(customer_id=customer_id, discreet=on, updated_at=now))
