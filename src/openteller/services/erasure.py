@@ -53,6 +53,8 @@ class ErasureService:
             self._audit.append(
                 conn, actor=actor, action="erase_requested", customer_ref=customer_id
             )
+            if on_step is not None:
+                on_step("marking")  # written, not yet committed
         if on_step is not None:
             on_step("requested")
         return self._finish(customer_id, actor, on_step)

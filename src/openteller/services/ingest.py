@@ -36,7 +36,12 @@ from openteller.ingest.records import (
 )
 from openteller.ingest.registry import detect
 from openteller.store.ledger_codec import LedgerRow
-from openteller.store.repository import CustomerHandle, LedgerStore, month_of
+from openteller.store.repository import (
+    CustomerBeingErased,
+    CustomerHandle,
+    LedgerStore,
+    month_of,
+)
 
 #: Rows buffered in memory before they are merged into blocks (bounds memory use).
 FLUSH_ROWS = 20_000
@@ -270,7 +275,7 @@ class IngestService:
                         raise IngestRejected(path.name, report.problems)
         except IngestRejected as exc:
             self._reset(report, "rejected", str(exc))
-        except IngestError as exc:
+        except (IngestError, CustomerBeingErased) as exc:
             self._reset(report, "failed", str(exc))
         except OSError as exc:
             self._reset(report, "failed", f"{path}: cannot read the file: {exc.strerror or exc}")
