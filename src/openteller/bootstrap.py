@@ -9,7 +9,9 @@ from sqlalchemy import Engine
 
 from openteller.domain.errors import MasterKeyError
 from openteller.privacy.access import AccessService
+from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.keys import LocalMasterKey, MasterKeyProvider, decode_master_key
+from openteller.privacy.reply_links import ReplyLinks
 from openteller.services.consents import ConsentService
 from openteller.services.erasure import ErasureService
 from openteller.services.export import ExportService
@@ -98,6 +100,19 @@ class App:
 
     def _erase_on_revoke(self, external_id: str) -> None:
         self.erasure.erase(external_id, actor="retention:erase_on_revoke")
+
+    @cached_property
+    def discreet(self) -> DiscreetReplies:
+        links: list[ReplyLinks] = []
+
+        def reply_links() -> ReplyLinks:
+            if not links:
+                links.append(ReplyLinks(self.keystore.link_key(self.settings.bank_id, self.keys)))
+            return links[0]
+
+        return DiscreetReplies(
+            self.engine, self.store, self.audit, reply_links, self.settings.public_base_url
+        )
 
     @cached_property
     def erasure(self) -> ErasureService:

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
             "live consent. Off by default: the bank keeps the data it holds anyway."
         ),
     )
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        description="The bank-side address customers open links at (discreet-mode answers).",
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -14,6 +14,7 @@ moves to the new master key or none does.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,6 +49,7 @@ bank_keys = Table(
     Column("key_check", LargeBinary, nullable=False),
     Column("audit_signing_key", LargeBinary, nullable=False),  # wrapped Ed25519 seed
     Column("audit_public_key", LargeBinary, nullable=False),
+    Column("link_key", LargeBinary, nullable=False),  # wrapped HMAC key for reply links
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -62,6 +64,7 @@ customer_keys = Table(
 )
 
 _AUDIT_CONTEXT = b"audit-signing-key"
+_LINK_CONTEXT = b"reply-link-key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +110,7 @@ class KeyStore:
                         key_check=key_check_value(keys),
                         audit_signing_key=keys.wrap(_seed(signing), _AUDIT_CONTEXT),
                         audit_public_key=_public(signing),
+                        link_key=keys.wrap(secrets.token_bytes(32), _LINK_CONTEXT),
                         updated_at=_now(),
                     )
                 )
@@ -128,6 +132,16 @@ class KeyStore:
         if _public(private) != bytes(row.audit_public_key):
             raise MasterKeyError(f"bank {bank_id!r}: the audit signing key does not match")
         return AuditKeys(private, bytes(row.audit_public_key))
+
+    def link_key(self, bank_id: str, keys: MasterKeyProvider) -> bytes:
+        """The bank's key for signing short-lived reply links (discreet mode)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(bank_keys.c.link_key).where(bank_keys.c.bank_id == bank_id)
+            ).first()
+        if row is None:
+            raise StorageError(f"bank {bank_id!r} has no keys yet: run `openteller init`")
+        return keys.unwrap(bytes(row.link_key), _LINK_CONTEXT)
 
     def audit_public_key(self, bank_id: str) -> bytes | None:
         with self.engine.connect() as conn:
@@ -216,6 +230,7 @@ class KeyStore:
                 if on_key is not None:
                     on_key(moved)
             seed = old.unwrap(bytes(bank.audit_signing_key), _AUDIT_CONTEXT)
+            link = old.unwrap(bytes(bank.link_key), _LINK_CONTEXT)
             conn.execute(
                 update(bank_keys)
                 .where(bank_keys.c.bank_id == bank_id)
@@ -223,6 +238,7 @@ class KeyStore:
                     master_key_id=new.key_id,
                     key_check=key_check_value(new),
                     audit_signing_key=new.wrap(seed, _AUDIT_CONTEXT),
+                    link_key=new.wrap(link, _LINK_CONTEXT),
                     updated_at=_now(),
                 )
             )

@@ -649,6 +649,7 @@ class LedgerStore:
             schema.category_rules,
             schema.consents,
             schema.customer_preferences,
+            schema.pending_replies,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

@@ -200,3 +200,20 @@ customer_preferences = Table(
     Column("discreet", Boolean, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Answers held back from a messaging platform in discreet mode, until the customer
+#: opens the short-lived link on the bank's side (encrypted under the customer's key).
+pending_replies = Table(
+    "pending_replies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("payload", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

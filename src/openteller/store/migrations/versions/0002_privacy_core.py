@@ -1,4 +1,4 @@
-"""Privacy core: consents, the hash-chained audit log, preferences; keys leave this database.
+"""Privacy core: consents, audit log, preferences, discreet replies; keys leave this database.
 
 Customer data keys and the master key check move to the separate key store
 (``store.keystore``); :func:`openteller.store.setup.prepare` copies any keys of an
@@ -86,6 +86,19 @@ def upgrade() -> None:
         sa.Column("discreet", sa.Boolean, nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "pending_replies",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column(
+            "customer_id",
+            sa.String(32),
+            sa.ForeignKey("customers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_pending_replies_customer_id", "pending_replies", ["customer_id"])
 
 
 def downgrade() -> None:
