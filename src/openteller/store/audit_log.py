@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openteller.privacy.audit_chain import (
@@ -27,6 +27,17 @@ from openteller.store import schema
 from openteller.store.keystore import AuditKeys
 
 _PAGE = 5000
+
+# Built once: appends run on every read, so they only bind values.
+_heads = schema.audit_heads
+_LOCK_HEAD = update(_heads).where(_heads.c.bank_id == bindparam("bank")).values(seq=_heads.c.seq)
+_READ_HEAD = select(_heads.c.seq, _heads.c.hash).where(_heads.c.bank_id == bindparam("bank"))
+_ADVANCE_HEAD = (
+    update(_heads)
+    .where(_heads.c.bank_id == bindparam("bank"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+_INSERT_ENTRY = insert(schema.audit_log)
 
 
 class AuditLog:
@@ -90,15 +101,12 @@ class AuditLog:
         detail: Mapping[str, object] | None = None,
     ) -> AuditRecord:
         """Append one entry inside the caller's transaction (atomic with its change)."""
-        heads = schema.audit_heads
-        locked = conn.execute(
-            update(heads).where(heads.c.bank_id == self.bank_id).values(seq=heads.c.seq)
-        )
+        locked = conn.execute(_LOCK_HEAD, {"bank": self.bank_id})
         if not locked.rowcount:
-            conn.execute(insert(heads).values(bank_id=self.bank_id, seq=0, hash=GENESIS))
-        head = conn.execute(
-            select(heads.c.seq, heads.c.hash).where(heads.c.bank_id == self.bank_id)
-        ).one()
+            conn.execute(
+                insert(schema.audit_heads).values(bank_id=self.bank_id, seq=0, hash=GENESIS)
+            )
+        head = conn.execute(_READ_HEAD, {"bank": self.bank_id}).one()
         seq = int(head.seq) + 1
         fields = {
             "bank_id": self.bank_id,
@@ -114,10 +122,8 @@ class AuditLog:
             "prev_hash": str(head.hash),
         }
         digest = entry_hash(**fields)  # type: ignore[arg-type]
-        conn.execute(insert(schema.audit_log).values(**fields, hash=digest))
-        conn.execute(
-            update(heads).where(heads.c.bank_id == self.bank_id).values(seq=seq, hash=digest)
-        )
+        conn.execute(_INSERT_ENTRY, {**fields, "hash": digest})
+        conn.execute(_ADVANCE_HEAD, {"bank": self.bank_id, "new_seq": seq, "new_hash": digest})
         if self.checkpoint_every and seq % self.checkpoint_every == 0:
             self._sign(conn, seq, digest)
         return AuditRecord(**fields, hash=digest)  # type: ignore[arg-type]

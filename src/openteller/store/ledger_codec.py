@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 FLAG_PENDING = 1
 
-_MAGIC = b"OTL1"
+_MAGIC = b"OTL2"
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("day", "<i4"),
     ("amount", "<i8"),
@@ -60,25 +60,59 @@ class LedgerRow:
     category_hint: str = ""
 
 
-@dataclass(slots=True)
 class NumericColumns:
-    """The decrypted numeric part of a block."""
+    """The decrypted numeric part of a block (zero-copy numpy views over the plaintext).
 
-    day: npt.NDArray[np.int32]
-    amount: npt.NDArray[np.int64]
-    category: npt.NDArray[np.int16]
-    merchant: npt.NDArray[np.int32]
-    currency: npt.NDArray[np.int16]
-    flags: npt.NDArray[np.uint8]
-    merchants: list[str] = field(default_factory=list)
-    currencies: list[str] = field(default_factory=list)
+    Currencies sit in the fixed header; the merchant list is parsed only when asked for,
+    so a total that needs dates, amounts, categories and currencies never touches it.
+    """
+
+    __slots__ = (
+        "_merchant_blob",
+        "_merchants",
+        "amount",
+        "category",
+        "currencies",
+        "currency",
+        "day",
+        "flags",
+        "merchant",
+    )
+
+    def __init__(
+        self,
+        arrays: dict[str, npt.NDArray[np.generic]],
+        currencies: list[str],
+        merchant_blob: bytes = b"",
+        merchants: list[str] | None = None,
+    ) -> None:
+        self.day: npt.NDArray[np.int32] = arrays["day"]  # type: ignore[assignment]
+        self.amount: npt.NDArray[np.int64] = arrays["amount"]  # type: ignore[assignment]
+        self.category: npt.NDArray[np.int16] = arrays["category"]  # type: ignore[assignment]
+        self.merchant: npt.NDArray[np.int32] = arrays["merchant"]  # type: ignore[assignment]
+        self.currency: npt.NDArray[np.int16] = arrays["currency"]  # type: ignore[assignment]
+        self.flags: npt.NDArray[np.uint8] = arrays["flags"]  # type: ignore[assignment]
+        self.currencies = currencies
+        self._merchant_blob = merchant_blob
+        self._merchants = merchants
+
+    @property
+    def merchants(self) -> list[str]:
+        if self._merchants is None:
+            self._merchants = list(json.loads(self._merchant_blob)) if self._merchant_blob else []
+        return self._merchants
 
     def __len__(self) -> int:
         return int(self.day.shape[0])
 
 
+_MAGIC_V1 = b"OTL1"  # header JSON (n, names) first: still read, no longer written
+_HEADER = struct.Struct("<IH")  # row count, length of the comma-separated currency codes
+
+
 def encode_numeric(rows: list[LedgerRow]) -> bytes:
-    """Serialise the numeric columns of ``rows``."""
+    """Serialise the numeric columns of ``rows``: magic, row count, currency codes, the
+    columns, then the merchant names (JSON) at the end."""
     merchants: dict[str, int] = {}
     currencies: dict[str, int] = {}
     n = len(rows)
@@ -95,37 +129,37 @@ def encode_numeric(rows: list[LedgerRow]) -> bytes:
         merchant[i] = merchants.setdefault(row.merchant, len(merchants))
         currency[i] = currencies.setdefault(row.currency, len(currencies))
         flags[i] = FLAG_PENDING if row.pending else 0
-    header = json.dumps(
-        {"n": n, "merchants": list(merchants), "currencies": list(currencies)},
-        separators=(",", ":"),
-    ).encode()
+    codes = ",".join(currencies).encode("ascii")
     body = b"".join(a.tobytes() for a in (day, amount, category, merchant, currency, flags))
-    return _MAGIC + struct.pack("<I", len(header)) + header + body
+    names = json.dumps(list(merchants), separators=(",", ":")).encode()
+    return _MAGIC + _HEADER.pack(n, len(codes)) + codes + body + names
+
+
+def _columns(blob: bytes, n: int, offset: int) -> tuple[dict[str, npt.NDArray[np.generic]], int]:
+    arrays: dict[str, npt.NDArray[np.generic]] = {}
+    for name, dtype in _COLUMNS:
+        arrays[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset)
+        offset += np.dtype(dtype).itemsize * n
+    return arrays, offset
 
 
 def decode_numeric(blob: bytes) -> NumericColumns:
     """Inverse of :func:`encode_numeric` (zero-copy views over ``blob``)."""
-    if blob[:4] != _MAGIC:
-        raise ValueError("not a ledger block")
-    (header_len,) = struct.unpack_from("<I", blob, 4)
-    header = json.loads(blob[8 : 8 + header_len])
-    n = int(header["n"])
-    offset = 8 + header_len
-    arrays: dict[str, npt.NDArray[np.generic]] = {}
-    for name, dtype in _COLUMNS:
-        width = np.dtype(dtype).itemsize * n
-        arrays[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset)
-        offset += width
-    return NumericColumns(
-        day=arrays["day"],  # type: ignore[arg-type]
-        amount=arrays["amount"],  # type: ignore[arg-type]
-        category=arrays["category"],  # type: ignore[arg-type]
-        merchant=arrays["merchant"],  # type: ignore[arg-type]
-        currency=arrays["currency"],  # type: ignore[arg-type]
-        flags=arrays["flags"],  # type: ignore[arg-type]
-        merchants=list(header["merchants"]),
-        currencies=list(header["currencies"]),
-    )
+    magic = blob[:4]
+    if magic == _MAGIC:
+        n, codes_len = _HEADER.unpack_from(blob, 4)
+        start = 4 + _HEADER.size
+        codes = blob[start : start + codes_len].decode("ascii")
+        arrays, end = _columns(blob, n, start + codes_len)
+        return NumericColumns(arrays, codes.split(",") if codes else [], blob[end:])
+    if magic == _MAGIC_V1:
+        (header_len,) = struct.unpack_from("<I", blob, 4)
+        header = json.loads(blob[8 : 8 + header_len])
+        arrays, _end = _columns(blob, int(header["n"]), 8 + header_len)
+        return NumericColumns(
+            arrays, list(header["currencies"]), merchants=list(header["merchants"])
+        )
+    raise ValueError("not a ledger block")
 
 
 def encode_details(rows: list[LedgerRow]) -> bytes:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openteller.domain.accounts import Account, AccountType, Balance, BalanceKind
@@ -53,6 +53,21 @@ class CustomerHandle:
     bank_id: str
     external_id: str
     cipher: CustomerCipher
+
+
+#: Built once: the hot query of every total (binding values only, no statement building).
+_NUMERIC_BLOCKS = select(
+    schema.ledger_blocks.c.account_id, schema.ledger_blocks.c.month, schema.ledger_blocks.c.numeric
+).where(
+    schema.ledger_blocks.c.customer_id == bindparam("customer_id"),
+    schema.ledger_blocks.c.month.between(bindparam("low"), bindparam("high")),
+)
+
+
+_CUSTOMER = select(schema.customers).where(
+    schema.customers.c.bank_id == bindparam("bank"),
+    schema.customers.c.external_id == bindparam("external"),
+)
 
 
 def month_of(day: date) -> int:
@@ -106,14 +121,7 @@ class LedgerStore:
 
     # -- customers -----------------------------------------------------------------------
     def _customer_row(self, conn: Connection, external_id: str) -> Any:
-        return conn.execute(
-            select(schema.customers).where(
-                and_(
-                    schema.customers.c.bank_id == self.bank_id,
-                    schema.customers.c.external_id == external_id,
-                )
-            )
-        ).first()
+        return conn.execute(_CUSTOMER, {"bank": self.bank_id, "external": external_id}).first()
 
     def find_customer(self, conn: Connection, external_id: str) -> CustomerHandle | None:
         """The customer, or None if unknown or being erased (never read again)."""
@@ -495,17 +503,12 @@ class LedgerStore:
     ) -> Iterator[tuple[str, NumericColumns]]:
         """(account id, numeric columns) of the blocks overlapping [since, until]: only the
         small numeric part of each block is decrypted (for totals and charts)."""
-        block = schema.ledger_blocks
-        query = select(block.c.account_id, block.c.month, block.c.numeric).where(
-            block.c.customer_id == customer.id
-        )
-        if since is not None:
-            query = query.where(block.c.month >= month_of(since))
-        if until is not None:
-            query = query.where(block.c.month <= month_of(until))
-        for row in conn.execute(query):
-            context = f"ledger:{row.account_id}:{row.month}:n"
-            yield row.account_id, decode_numeric(customer.cipher.decrypt(row.numeric, context))
+        low = month_of(since) if since is not None else 0
+        high = month_of(until) if until is not None else 999_999
+        rows = conn.execute(_NUMERIC_BLOCKS, {"customer_id": customer.id, "low": low, "high": high})
+        decrypt = customer.cipher.decrypt
+        for account_id, month, blob in rows:
+            yield account_id, decode_numeric(decrypt(blob, f"ledger:{account_id}:{month}:n"))
 
     def rewrite_blocks(
         self,

@@ -45,3 +45,28 @@ def test_numeric_part_answers_sums_without_the_details() -> None:
 
 def test_empty_block_round_trips() -> None:
     assert decode_rows(encode_numeric([]), encode_details([])) == []
+
+
+def test_blocks_written_by_the_first_layout_still_decode() -> None:
+    """OTL1 blocks (JSON header first) from earlier databases read the same."""
+    import json
+    import struct
+
+    import numpy as np
+
+    header = json.dumps({"n": 2, "merchants": ["Tesco", "Acme"], "currencies": ["GBP"]}).encode()
+    columns = [
+        np.array([738000, 738001], dtype="<i4"),
+        np.array([-1250, 400], dtype="<i8"),
+        np.array([1, 17], dtype="<i2"),
+        np.array([0, 1], dtype="<i4"),
+        np.array([0, 0], dtype="<i2"),
+        np.array([1, 0], dtype="u1"),
+    ]
+    blob = (
+        b"OTL1" + struct.pack("<I", len(header)) + header + b"".join(c.tobytes() for c in columns)
+    )
+    numeric = decode_numeric(blob)
+    assert numeric.amount.tolist() == [-1250, 400]
+    assert numeric.merchants == ["Tesco", "Acme"] and numeric.currencies == ["GBP"]
+    assert numeric.flags.tolist() == [1, 0]
