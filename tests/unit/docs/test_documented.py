@@ -24,3 +24,20 @@ def test_every_command_is_in_the_readme_and_has_an_example() -> None:
     for name, command in group.commands.items():  # type: ignore[attr-defined]
         assert f"openteller {name}" in readme, f"README does not show `openteller {name}`"
         assert "Example:" in (command.help or ""), f"`openteller {name} --help` has no example"
+
+
+def test_every_test_named_in_the_privacy_doc_exists() -> None:
+    """docs/privacy.md names the test behind each guarantee: the names must stay true."""
+    import re
+
+    text = (ROOT / "docs" / "privacy.md").read_text()
+    named = set(re.findall(r"(test_[a-z0-9_]+)`", text))
+    defined = {
+        match
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for match in re.findall(r"^def (test_[a-z0-9_]+)", path.read_text(), re.MULTILINE)
+    }
+    assert len(named) > 30
+    assert named - defined == set()
+    for guarantee in range(1, 11):
+        assert f"## G{guarantee} " in text
