@@ -497,11 +497,14 @@ def demo(
     )
     console.print("Try:", highlight=False)
     console.print(f"  {env} openteller accounts --customer alice", highlight=False, soft_wrap=True)
-    console.print(
-        f"  {env} openteller transactions --customer alice --since {date.today().replace(day=1)}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    for command in (
+        f"transactions --customer alice --since {date.today().replace(day=1)}",
+        "consent list --customer alice      # alice linked Messenger",
+        "audit trail --customer alice       # who read her data, when and why",
+        "audit verify                       # the tamper-evident log checks out",
+        "export --customer alice --output alice.json",
+    ):
+        console.print(f"  {env} openteller {command}", highlight=False, soft_wrap=True)
 
 
 register_privacy_commands(cli)

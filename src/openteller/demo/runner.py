@@ -78,6 +78,16 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
             )
             for path in (checking_file, card_file):
                 reports.append(app.ingest.ingest_file(path, customer, readers))
+        # Alice linked Messenger: a consent for her own questions, balances and spending.
+        if all(r.status == "ok" for r in reports):
+            app.consents.grant(
+                "alice",
+                channel="messenger",
+                purposes=["customer_questions", "fraud_alerts"],
+                scopes=["accounts", "balances", "transactions", "fraud_alerts"],
+                days=90,
+                actor="demo",
+            )
     finally:
         app.close()
     return DemoResult(directory, settings, reports)

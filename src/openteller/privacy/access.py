@@ -190,14 +190,31 @@ class AccessService:
                 f"no customer {external_id!r} at bank {self._store.bank_id!r}; ingest a file "
                 "for them first"
             )
-        if (
-            channel_kind(requester.channel) is ChannelKind.FIRST_PARTY
-            and purpose in FIRST_PARTY_PURPOSES
-        ):
+        decision = self._decide(conn, customer, purpose, requester.channel, scope, since, until)
+        if isinstance(decision, Grant):
+            return decision
+        self._deny(requester, customer.id, purpose.value, scope, decision)
+        raise AccessDenied(
+            f"{requester.channel} may not read {scope.value} of this customer for "
+            f"{purpose.value}: {decision}"
+        )
+
+    def _decide(
+        self,
+        conn: Connection,
+        customer: CustomerHandle,
+        purpose: Purpose,
+        channel: str,
+        scope: Scope,
+        since: date | None,
+        until: date | None,
+    ) -> Grant | str:
+        """The grant, or the reason for refusing it (nothing audited here)."""
+        if channel_kind(channel) is ChannelKind.FIRST_PARTY and purpose in FIRST_PARTY_PURPOSES:
             return Grant(customer, purpose, scope, None, since, until)
         now = self._clock()
         refusals: list[str] = []
-        for consent in self._consents.for_customer(conn, customer.id, requester.channel):
+        for consent in self._consents.for_customer(conn, customer.id, channel):
             refusal = consent.refusal(purpose, scope, now)
             if refusal is None:
                 start, end = (
@@ -207,16 +224,7 @@ class AccessService:
                 )
                 return Grant(customer, purpose, scope, consent, start, end)
             refusals.append(refusal)
-        reason = (
-            "; ".join(refusals)
-            if refusals
-            else f"the customer has given {requester.channel} no consent"
-        )
-        self._deny(requester, customer.id, purpose.value, scope, reason)
-        raise AccessDenied(
-            f"{requester.channel} may not read {scope.value} of this customer for "
-            f"{purpose.value}: {reason}"
-        )
+        return "; ".join(refusals) if refusals else f"the customer has given {channel} no consent"
 
     def _deny(
         self, requester: Requester, customer_ref: str, purpose: str, scope: Scope, reason: str
@@ -256,16 +264,24 @@ class AccessService:
         granted) and transaction counts."""
         with self._engine.connect() as conn:
             grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
-            try:
-                self.authorise(conn, external_id, requester, Scope.BALANCES)
-                balances = self._store.latest_balances(conn, grant.customer)
-            except AccessDenied:
-                balances = []
+            with_balances = isinstance(
+                self._decide(
+                    conn,
+                    grant.customer,
+                    grant.purpose,
+                    requester.channel,
+                    Scope.BALANCES,
+                    None,
+                    None,
+                ),
+                Grant,
+            )
+            balances = self._store.latest_balances(conn, grant.customer) if with_balances else []
             accounts = self._store.list_accounts(conn, grant.customer)
             counts: dict[str, int] = {}
             for account_id, numeric in self._store.iter_numeric(conn, grant.customer):
                 counts[account_id] = counts.get(account_id, 0) + len(numeric)
-        self._allowed(requester, grant, accounts=len(accounts))
+        self._allowed(requester, grant, accounts=len(accounts), balances=len(balances))
         return [
             AccountView(
                 account=a,

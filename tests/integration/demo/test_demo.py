@@ -50,6 +50,15 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
     assert {"groceries", "coffee", "subscriptions", "income"} <= categories
     assert all("4111111111111111" not in row["description"] for row in rows)
 
+    consents = json.loads(
+        run("consent", "list", "--customer", "alice", "--json", cwd=tmp_path, **env).stdout
+    )
+    assert [(c["channel"], c["status"]) for c in consents] == [("messenger", "Authorised")]
+    trail = run("audit", "trail", "--customer", "alice", "--json", cwd=tmp_path, **env)
+    assert {e["action"] for e in json.loads(trail.stdout)} >= {"consent_grant", "read"}
+    assert run("audit", "verify", cwd=tmp_path, **env).returncode == 0
+    assert "openteller audit trail --customer alice" in first.stdout
+
     # Running it again starts afresh rather than piling duplicates on the old bank.
     again = run("demo", "--dir", "bank", cwd=tmp_path)
     assert again.returncode == 0, again.stderr

@@ -210,3 +210,13 @@ def test_revoking_the_last_consent_erases_when_retention_says_so(
         assert actions[-3:] == ["erase_requested", "erase", "read"]  # the refused read too
     finally:
         app.close()
+
+
+def test_accounts_show_balances_only_when_that_scope_is_granted(app: App) -> None:
+    _grant(app, scopes=["accounts"])
+    (view,) = app.access.accounts("alice", MESSENGER)
+    assert view.account.mask and view.balances == []
+    assert _last(app) == ("read", "allowed", "customer_questions", "accounts")
+    assert "denied" not in {r.outcome for r in app.audit.records()}
+    (full,) = app.access.accounts("alice", TERMINAL)
+    assert {b.kind.value for b in full.balances} == {"booked", "available"}
