@@ -1,0 +1,1 @@
+"""The assistant: understanding questions and answering them from the data."""

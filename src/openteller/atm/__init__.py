@@ -1,0 +1,1 @@
+"""ATM locations: loading open-data files and finding the nearest ATMs."""
