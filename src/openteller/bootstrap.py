@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -12,10 +16,14 @@ from openteller.privacy.access import AccessService
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.keys import LocalMasterKey, MasterKeyProvider, decode_master_key
 from openteller.privacy.reply_links import ReplyLinks
+from openteller.services.atms import AtmService
+from openteller.services.cards import SimulatedBankCore
 from openteller.services.consents import ConsentService
 from openteller.services.erasure import ErasureService
 from openteller.services.export import ExportService
+from openteller.services.handoffs import HandoffService
 from openteller.services.ingest import IngestService
+from openteller.services.privacy_chat import ChatPrivacy
 from openteller.services.rules import RulesService
 from openteller.settings import Settings
 from openteller.store.audit_log import AuditLog
@@ -24,6 +32,9 @@ from openteller.store.database import check_schema, create_database_engine
 from openteller.store.keystore import AuditKeys, KeyStore
 from openteller.store.repository import LedgerStore
 from openteller.store.setup import keystore_url_for, prepare
+
+if TYPE_CHECKING:  # the assistant pulls in scikit-learn: imported only when used
+    from openteller.assistant.engine import Assistant
 
 
 def load_master_key(settings: Settings) -> MasterKeyProvider:
@@ -115,6 +126,39 @@ class App:
         )
 
     @cached_property
+    def assistant(self) -> Assistant:
+        zone = ZoneInfo(self.settings.timezone)
+        return self.make_assistant(lambda: datetime.now(zone))
+
+    def make_assistant(self, clock: Callable[[], datetime]) -> Assistant:
+        """The assistant with every skill wired to this bank's services."""
+        from openteller.assistant.classifier import load_classifier
+        from openteller.assistant.engine import Assistant
+        from openteller.assistant.service_skills import ServiceSkills
+
+        return Assistant(
+            self.access,
+            load_classifier(),
+            clock=clock,
+            locale=self.settings.locale,
+            week_start=self.settings.week_start,
+            services=ServiceSkills(
+                atms=self.atms,
+                cards=self.bank_core,
+                handoffs=self.handoffs,
+                privacy=ChatPrivacy(self.consents, self.erasure),
+            ),
+        )
+
+    @cached_property
+    def bank_core(self) -> SimulatedBankCore:
+        return SimulatedBankCore(self.engine, self.store, self.audit)
+
+    @cached_property
+    def handoffs(self) -> HandoffService:
+        return HandoffService(self.engine, self.store, self.audit)
+
+    @cached_property
     def erasure(self) -> ErasureService:
         return ErasureService(self.engine, self.store, self.audit)
 
@@ -129,6 +173,10 @@ class App:
     @cached_property
     def rules(self) -> RulesService:
         return RulesService(self.engine, self.store)
+
+    @cached_property
+    def atms(self) -> AtmService:
+        return AtmService(self.engine, self.settings.bank_id)
 
     def init(self) -> tuple[str | None, str]:
         """Create or migrate both databases, register the bank, finish pending erasures.

@@ -18,6 +18,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from openteller.bootstrap import App
+from openteller.cli_assistant import register as register_assistant_commands
+from openteller.cli_atm import register as register_atm_commands
 from openteller.cli_privacy import OPERATOR
 from openteller.cli_privacy import register as register_privacy_commands
 from openteller.domain.errors import OpenTellerError
@@ -508,6 +510,8 @@ def demo(
 
 
 register_privacy_commands(cli)
+register_assistant_commands(cli)
+register_atm_commands(cli)
 
 
 def main() -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -68,9 +69,30 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="The bank-side address customers open links at (discreet-mode answers).",
     )
+    timezone: str = Field(
+        default="UTC",
+        description="The customers' time zone (IANA name): what 'today' and 'last month' mean.",
+    )
+    locale: str = Field(
+        default="en_US", description="Locale for money and dates in answers, e.g. en_GB, de_DE."
+    )
+    week_start: int = Field(
+        default=0, ge=0, le=6, description="First day of the week: 0 Monday ... 6 Sunday."
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/London)"
+            ) from exc
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -20,7 +20,7 @@ module (see pyproject.toml and tests/unit/docs/test_access_boundary.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -43,8 +43,8 @@ from openteller.domain.transactions import Transaction, TransactionStatus
 from openteller.privacy.audit_chain import AuditRecord
 from openteller.store.audit_log import AuditLog
 from openteller.store.consents import ConsentStore
-from openteller.store.ledger_codec import NumericColumns
-from openteller.store.repository import CustomerHandle, LedgerStore
+from openteller.store.ledger_codec import LedgerRow, NumericColumns
+from openteller.store.repository import CustomerHandle, LedgerStore, transaction_id
 
 Clock = Callable[[], datetime]
 
@@ -93,6 +93,15 @@ class SpendingTotal:
     until: date | None
     totals: dict[str, Money] = field(default_factory=dict)
     count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NumericLedger:
+    """Decrypted numeric block parts of one customer, with the window actually read."""
+
+    since: date | None
+    until: date | None
+    blocks: list[tuple[str, NumericColumns]]
 
 
 def _now() -> datetime:
@@ -146,6 +155,23 @@ def total_spent(
             minor[name] = -int(selected.sum())
             count += int(np.count_nonzero(selected < 0))
     return minor, count
+
+
+def _transaction(account_id: str, row: LedgerRow) -> Transaction:
+    return Transaction(
+        id=row.id,
+        account_id=account_id,
+        booking_date=row.booking_date,
+        value_date=row.value_date,
+        amount=Money.from_minor(row.amount_minor, row.currency),
+        status=TransactionStatus.PENDING if row.pending else TransactionStatus.BOOKED,
+        description=row.description,
+        merchant=row.merchant,
+        mcc=row.mcc or None,
+        category=Category(row.category),
+        counterparty=row.counterparty,
+        bank_reference=row.reference,
+    )
 
 
 class AccessService:
@@ -291,6 +317,14 @@ class AccessService:
             for a in accounts
         ]
 
+    def account_list(self, external_id: str, requester: Requester) -> list[Account]:
+        """The customer's accounts (names, types, last four digits) without balances."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
+            accounts = self._store.list_accounts(conn, grant.customer)
+        self._allowed(requester, grant, accounts=len(accounts))
+        return accounts
+
     def balances(self, external_id: str, requester: Requester) -> list[Balance]:
         with self._engine.connect() as conn:
             grant = self.authorise(conn, external_id, requester, Scope.BALANCES)
@@ -305,33 +339,39 @@ class AccessService:
         *,
         since: date | None = None,
         until: date | None = None,
+        matching: Callable[[Transaction], bool] | None = None,
+        newest: int | None = None,
     ) -> list[Transaction]:
         """The customer's transactions in [since, until] (clipped to the consent's window),
-        oldest first."""
+        oldest first; only those ``matching``; with ``newest``, only that many of the most
+        recent (reading back month by month, so older months are not decrypted)."""
         with self._engine.connect() as conn:
             grant = self.authorise(
                 conn, external_id, requester, Scope.TRANSACTIONS, since=since, until=until
             )
-            result = [
-                Transaction(
-                    id=row.id,
-                    account_id=account_id,
-                    booking_date=row.booking_date,
-                    value_date=row.value_date,
-                    amount=Money.from_minor(row.amount_minor, row.currency),
-                    status=TransactionStatus.PENDING if row.pending else TransactionStatus.BOOKED,
-                    description=row.description,
-                    merchant=row.merchant,
-                    mcc=row.mcc or None,
-                    category=Category(row.category),
-                    counterparty=row.counterparty,
-                    bank_reference=row.reference,
-                )
-                for account_id, row in self._store.iter_rows(
-                    conn, grant.customer, since=grant.since, until=grant.until
-                )
-            ]
+            result: list[Transaction] = []
+            month = None
+            for account_id, row in self._store.iter_rows(
+                conn,
+                grant.customer,
+                since=grant.since,
+                until=grant.until,
+                newest_first=newest is not None,
+                with_ids=False,
+            ):
+                row_month = (row.booking_date.year, row.booking_date.month)
+                older = month is not None and row_month < month
+                if newest is not None and older and len(result) >= newest:
+                    break  # every row of the newer months is in: enough read
+                if month is None or older:
+                    month = row_month
+                item = _transaction(account_id, row)
+                if matching is None or matching(item):
+                    stable = transaction_id(grant.customer, account_id, row.key)
+                    result.append(replace(item, id=stable))
         result.sort(key=lambda t: (t.booking_date, t.id))
+        if newest is not None:
+            result = result[-newest:] if newest else []
         self._allowed(requester, grant, transactions=len(result))
         return result
 
@@ -366,6 +406,29 @@ class AccessService:
             totals={c: Money.from_minor(v, c) for c, v in sorted(minor.items())},
             count=count,
         )
+
+    def numeric_ledger(
+        self,
+        external_id: str,
+        requester: Requester,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        what: str = "totals",
+    ) -> NumericLedger:
+        """The numeric part of the customer's transactions in [since, until] (clipped to
+        the consent's window): dates, amounts, categories, merchants and accounts, for
+        totals, comparisons and charts computed by the caller. ``what`` is recorded in the
+        audit entry (e.g. "spending coffee")."""
+        with self._engine.connect() as conn:
+            grant = self.authorise(
+                conn, external_id, requester, Scope.TRANSACTIONS, since=since, until=until
+            )
+            blocks = list(
+                self._store.iter_numeric(conn, grant.customer, since=grant.since, until=grant.until)
+            )
+        self._allowed(requester, grant, total=what[:60], blocks=len(blocks))
+        return NumericLedger(grant.since, grant.until, blocks)
 
     def trail(self, external_id: str, requester: Requester) -> list[AuditRecord]:
         """The customer's own audit trail: who read what, when, for which purpose."""

@@ -465,8 +465,12 @@ class LedgerStore:
         account_ids: Iterable[str] | None = None,
         since: date | None = None,
         until: date | None = None,
+        newest_first: bool = False,
+        with_ids: bool = True,
     ) -> Iterator[tuple[str, LedgerRow]]:
-        """(account id, row) for the customer's transactions in [since, until], by date."""
+        """(account id, row) for the customer's transactions in [since, until], block by
+        block in month order (newest month first with ``newest_first``). Without
+        ``with_ids`` the stable ids are left empty (see :func:`transaction_id`)."""
         block = schema.ledger_blocks
         query = select(block.c.account_id, block.c.month, block.c.numeric, block.c.details).where(
             block.c.customer_id == customer.id
@@ -477,7 +481,8 @@ class LedgerStore:
             query = query.where(block.c.month >= month_of(since))
         if until is not None:
             query = query.where(block.c.month <= month_of(until))
-        query = query.order_by(block.c.month, block.c.account_id)
+        month_order = block.c.month.desc() if newest_first else block.c.month
+        query = query.order_by(month_order, block.c.account_id)
         for row in conn.execute(query):
             context = f"ledger:{row.account_id}:{row.month}"
             rows = decode_rows(
@@ -489,7 +494,7 @@ class LedgerStore:
                     continue
                 if until is not None and item.booking_date > until:
                     continue
-                if not item.id:
+                if with_ids and not item.id:
                     item.id = transaction_id(customer, row.account_id, item.key)
                 yield row.account_id, item
 
@@ -653,6 +658,8 @@ class LedgerStore:
             schema.consents,
             schema.customer_preferences,
             schema.pending_replies,
+            schema.card_controls,
+            schema.handoffs,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

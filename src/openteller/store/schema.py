@@ -217,3 +217,73 @@ pending_replies = Table(
     Column("payload", LargeBinary, nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Bank data, not customer data: each bank's ATM locations (plaintext by design), replaced
+#: whole by a load (``services.atms``). Coordinates are integer degrees x 10^7: OBIE's seven
+#: decimals, exact on every backend and cheap to compare in a bounding-box query. Lists
+#: (services, accessibility features) are JSON arrays; ``opening_hours`` uses the syntax of
+#: ``atm.opening``; a NULL flag means the bank's file did not say.
+atms = Table(
+    "atms",
+    metadata,
+    Column("bank_id", String(64), ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True),
+    Column("atm_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("brand", Text, nullable=False),
+    Column("address", Text, nullable=False),
+    Column("town", Text, nullable=False),
+    Column("region", Text, nullable=False),
+    Column("postcode", Text, nullable=False),
+    Column("country", Text, nullable=False),
+    Column("latitude_e7", Integer, nullable=False, index=True),
+    Column("longitude_e7", Integer, nullable=False),
+    Column("timezone", Text, nullable=True),
+    Column("open_24h", Boolean, nullable=True),
+    Column("opening_hours", Text, nullable=True),
+    Column("deposits", Boolean, nullable=True),
+    Column("accessible", Boolean, nullable=True),
+    Column("fee_free", Boolean, nullable=True),
+    Column("services", Text, nullable=False),
+    Column("accessibility", Text, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The simulated bank core's card controls (demo and tests): whether a card is frozen.
+card_controls = Table(
+    "card_controls",
+    metadata,
+    Column(
+        "account_id", String(32), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("frozen", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Questions handed to a person at the bank. The question is encrypted under the
+#: customer's key (it may hold personal details); status and times are plaintext.
+handoffs = Table(
+    "handoffs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("bank_id", String(64), nullable=False, index=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("channel", String(40), nullable=False),
+    Column("intent", String(40), nullable=False),
+    Column("question", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False),  # open | claimed | closed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

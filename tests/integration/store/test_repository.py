@@ -12,7 +12,12 @@ from openteller.domain.accounts import AccountType, BalanceKind
 from openteller.domain.errors import MasterKeyError, StorageError
 from openteller.domain.money import Money
 from openteller.privacy.keys import LocalMasterKey
-from openteller.store.database import check_schema, create_database_engine, migrate
+from openteller.store.database import (
+    check_schema,
+    create_database_engine,
+    head_revision,
+    migrate,
+)
 from openteller.store.keystore import KeyStore
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import LedgerStore
@@ -52,9 +57,9 @@ def test_schema_check_says_to_run_init(database_url: str) -> None:
     engine = create_database_engine(database_url)
     with pytest.raises(StorageError, match="openteller init"):
         check_schema(engine)
-    assert migrate(engine) == (None, "0002")
+    assert migrate(engine) == (None, head_revision())
     check_schema(engine)
-    assert migrate(engine) == ("0002", "0002")  # idempotent
+    assert migrate(engine) == (head_revision(), head_revision())  # idempotent
     engine.dispose()
 
 

@@ -1,0 +1,109 @@
+"""Cross-validated quality of the assistant's understanding (``openteller eval nlu``).
+
+Folds are stratified over the whole training set, but the figures are measured only on
+examples from the public datasets (never on the generated or hand-written ones, which
+would flatter the model): skill-intent accuracy, banking questions kept out of
+``out_of_scope``, non-banking questions sent to ``out_of_scope``. Slot accuracy is
+measured on the labelled cases in ``data/slot_cases.tsv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from openteller.assistant.classifier import build_pipeline, normalise, training_examples
+from openteller.assistant.intents import SKILL_INTENTS, Intent
+from openteller.assistant.slots import extract
+
+DIALOGUE = {"greeting", "thanks", "goodbye", "help", "affirm", "deny"}
+PUBLIC = {"clinc150", "banking77", "nlupp"}
+
+
+@dataclass(slots=True)
+class Report:
+    skill_accuracy: float = 0.0
+    skill_count: int = 0
+    banking_kept: float = 0.0
+    banking_count: int = 0
+    out_of_scope_recall: float = 0.0
+    out_of_scope_count: int = 0
+    per_intent: dict[str, tuple[float, int]] = field(default_factory=dict)
+    slot_accuracy: float = 0.0
+    slot_count: int = 0
+
+    def rows(self) -> list[tuple[str, float, int]]:
+        rows = [
+            ("skill intents: accuracy", self.skill_accuracy, self.skill_count),
+            ("banking questions not sent to out_of_scope", self.banking_kept, self.banking_count),
+            (
+                "non-banking questions sent to out_of_scope",
+                self.out_of_scope_recall,
+                self.out_of_scope_count,
+            ),
+        ]
+        rows += [(f"  {name}", value, count) for name, (value, count) in self.per_intent.items()]
+        rows.append(("slots: exact on labelled cases", self.slot_accuracy, self.slot_count))
+        return rows
+
+    def as_json(self) -> dict[str, Any]:
+        return {name.strip(): {"value": round(v, 4), "count": c} for name, v, c in self.rows()}
+
+
+def evaluate(folds: int = 5, seed: int = 0) -> Report:
+    examples = training_examples()
+    texts = np.array([normalise(e.text) for e in examples])
+    labels = np.array([e.intent for e in examples])
+    sources = np.array([e.source for e in examples])
+    predicted = np.empty(len(examples), dtype=object)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(texts, labels):
+        model = build_pipeline().fit(texts[train], labels[train])
+        predicted[test] = model.predict(texts[test])
+    public = np.isin(sources, list(PUBLIC))
+    skills = [i.value for i in SKILL_INTENTS]
+    report = Report()
+    skill = public & np.isin(labels, skills)
+    report.skill_count = int(skill.sum())
+    report.skill_accuracy = float((predicted[skill] == labels[skill]).mean())
+    banking = public & (labels != Intent.OUT_OF_SCOPE.value) & ~np.isin(labels, list(DIALOGUE))
+    report.banking_count = int(banking.sum())
+    report.banking_kept = float((predicted[banking] != Intent.OUT_OF_SCOPE.value).mean())
+    outside = public & (labels == Intent.OUT_OF_SCOPE.value)
+    report.out_of_scope_count = int(outside.sum())
+    report.out_of_scope_recall = float((predicted[outside] == Intent.OUT_OF_SCOPE.value).mean())
+    for name in sorted(set(labels[skill])):
+        chosen = public & (labels == name)
+        report.per_intent[name] = (float((predicted[chosen] == name).mean()), int(chosen.sum()))
+    report.slot_accuracy, report.slot_count = slot_accuracy()
+    return report
+
+
+def slot_accuracy() -> tuple[float, int]:
+    """Share of labelled cases whose period, category and merchant all come out right."""
+    raw = resources.files("openteller.assistant").joinpath("data", "slot_cases.tsv").read_text()
+    rows = [
+        r for r in csv.DictReader(io.StringIO(raw), delimiter="\t") if not r["text"].startswith("#")
+    ]
+    right = 0
+    for row in rows:
+        today = date.fromisoformat(row["today"])
+        merchants = [m for m in row["merchants"].split("|") if m]
+        slots = extract(row["text"], today, merchants)
+        period = (
+            f"{slots.period.period.start.isoformat()}..{slots.period.period.end.isoformat()}"
+            if slots.period
+            else ""
+        )
+        category = slots.category.slug if slots.category is not None else ""
+        got = (period, category, slots.merchant or "")
+        if got == (row["period"], row["category"], row["merchant"]):
+            right += 1
+    return (right / len(rows) if rows else 0.0), len(rows)

@@ -1,0 +1,443 @@
+"""The data skills: balances, spending, income and transaction search.
+
+Every read goes through the privacy core's access service with the customer's
+requester (channel and purpose); answers always say which period and which accounts
+they cover, and amounts are exact (minor units, formatted with babel).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from openteller.assistant.analytics import LedgerArrays, Selection
+from openteller.assistant.intents import Intent
+from openteller.assistant.periods import Period, default_period
+from openteller.assistant.replies import QuickReply, Reply
+from openteller.assistant.slots import Slots
+from openteller.assistant.wording import money, period_words, plural
+from openteller.domain.accounts import Account, AccountType
+from openteller.domain.money import Money
+from openteller.domain.transactions import Transaction
+from openteller.privacy.access import AccessService, AccountView, Requester
+
+
+@dataclass(slots=True)
+class Answer:
+    """What a skill found: the structured answer (for JSON) and the reply."""
+
+    reply: Reply
+    data: dict[str, Any] = field(default_factory=dict)
+    period: Period | None = None
+    account: str | None = None
+    transactions: list[Transaction] = field(default_factory=list)
+
+
+def _decimal(minor: int, currency: str) -> Decimal:
+    return Money.from_minor(minor, currency).amount
+
+
+_TYPE_WORDS = {
+    "checking": {AccountType.CHECKING},
+    "savings": {AccountType.SAVINGS},
+    "credit_card": {AccountType.CREDIT_CARD},
+    "loan": {AccountType.LOAN},
+}
+
+
+def match_accounts(views: list[AccountView], wanted: str | None) -> list[AccountView]:
+    """The customer's accounts an account slot names (all when none is named)."""
+    if wanted is None:
+        return views
+    if wanted.isdigit():
+        return [v for v in views if v.account.mask.endswith(wanted)]
+    types = _TYPE_WORDS.get(wanted, set())
+    return [v for v in views if v.account.type in types]
+
+
+def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
+    if wanted.isdigit():
+        return [a for a in accounts if a.mask.endswith(wanted)]
+    types = _TYPE_WORDS.get(wanted, set())
+    return [a for a in accounts if a.type in types]
+
+
+def _account_words(accounts: list[Account], everything: bool) -> str:
+    if everything:
+        return "all your accounts"
+    return ", ".join(a.label() for a in accounts)
+
+
+class MoneySkills:
+    """Answers about the customer's money, read through the access service."""
+
+    def __init__(self, access: AccessService, locale: str = "en_US") -> None:
+        self._access = access
+        self.locale = locale
+
+    # -- helpers -------------------------------------------------------------------------
+    def _minor(self, minor: int, currency: str) -> str:
+        return money(_decimal(minor, currency), currency, self.locale)
+
+    def _accounts(self, customer: str, requester: Requester) -> list[AccountView]:
+        return self._access.accounts(customer, requester)
+
+    def _no_such_account(self, wanted: str, views: list[AccountView]) -> Answer:
+        have = ", ".join(v.account.label() for v in views) or "no accounts"
+        what = (
+            f"an account ending {wanted}"
+            if wanted.isdigit()
+            else f"a {wanted.replace('_', ' ')} account"
+        )
+        return Answer(
+            Reply(f"I can't find {what} among your accounts ({have})."),
+            data={"error": "no_such_account"},
+            account=wanted,
+        )
+
+    # -- balance -------------------------------------------------------------------------
+    def balance(self, customer: str, requester: Requester, slots: Slots) -> Answer:
+        views = self._accounts(customer, requester)
+        chosen = match_accounts(views, slots.account)
+        if not chosen:
+            return self._no_such_account(slots.account or "", views)
+        lines, rows = [], []
+        totals: dict[str, Decimal] = {}
+        for view in chosen:
+            kinds = {b.kind.value: b.amount for b in view.balances}
+            booked, available = kinds.get("booked"), kinds.get("available")
+            shown = available or booked
+            rows.append(
+                {
+                    "name": view.account.display_name,
+                    "type": view.account.type.value,
+                    "mask": view.account.mask,
+                    "available": str(available.amount) if available else None,
+                    "booked": str(booked.amount) if booked else None,
+                    "currency": view.account.currency,
+                }
+            )
+            if shown is None:
+                lines.append(f"{view.account.label()}: no balance reported yet")
+                continue
+            totals[shown.currency] = totals.get(shown.currency, Decimal(0)) + shown.amount
+            kind = "available" if available else "booked"
+            lines.append(
+                f"{view.account.label()}: {money(shown.amount, shown.currency, self.locale)} {kind}"
+            )
+        if len(chosen) > 1 and totals:
+            lines.append(
+                "Total: " + ", ".join(money(v, c, self.locale) for c, v in sorted(totals.items()))
+            )
+        return Answer(
+            Reply("\n".join(lines)),
+            data={"accounts": rows},
+            account=slots.account,
+        )
+
+    # -- totals --------------------------------------------------------------------------
+    def _selection(
+        self, slots: Slots, period: Period, account_ids: frozenset[str] | None
+    ) -> Selection:
+        minimum = maximum = None
+        if slots.amount is not None:
+            if slots.amount.minimum is not None:
+                minimum = int(slots.amount.minimum * 100)
+            if slots.amount.maximum is not None:
+                maximum = int(slots.amount.maximum * 100)
+        return Selection(
+            since=period.start,
+            until=period.end,
+            categories=frozenset({slots.category}) if slots.category is not None else None,
+            exclude_categories=frozenset(slots.exclude_categories),
+            merchants=frozenset({slots.merchant.lower()}) if slots.merchant else None,
+            exclude_merchants=frozenset(m.lower() for m in slots.exclude_merchants),
+            accounts=account_ids,
+            min_amount=minimum,
+            max_amount=maximum,
+        )
+
+    def _scope(
+        self, customer: str, requester: Requester, slots: Slots
+    ) -> tuple[list[Account], list[Account]] | Answer:
+        """(all accounts, the accounts the question names); no read when none is named."""
+        if slots.account is None:
+            return [], []
+        accounts = self._access.account_list(customer, requester)
+        chosen = match_account_list(accounts, slots.account)
+        if not chosen:
+            views = [AccountView(a, [], 0) for a in accounts]
+            return self._no_such_account(slots.account, views)
+        return accounts, chosen
+
+    def total(
+        self, intent: Intent, customer: str, requester: Requester, slots: Slots, today: date
+    ) -> Answer:
+        """Spending or income in a period, with optional comparison and breakdown."""
+        scoped = self._scope(customer, requester, slots)
+        if isinstance(scoped, Answer):
+            return scoped
+        _views, chosen = scoped
+        asked = slots.period.period if slots.period else default_period(today)
+        history_start = asked.start
+        if slots.compare == "usual":
+            history_start = asked.start.replace(day=1) - relativedelta(months=6)
+        elif slots.compare == "previous":
+            history_start = self.previous(asked).start
+        what = f"{intent.value} {slots.category.slug if slots.category else ''}".strip()
+        ledger = self._access.numeric_ledger(
+            customer, requester, since=history_start, until=asked.end, what=what
+        )
+        window_start = max(asked.start, ledger.since) if ledger.since else asked.start
+        window_end = min(asked.end, ledger.until) if ledger.until else asked.end
+        if window_start > window_end:
+            return self._outside_window(asked, ledger.since, ledger.until, slots)
+        period = Period(window_start, window_end)
+        arrays = LedgerArrays(ledger.blocks)
+        account_ids = frozenset(a.id for a in chosen) if slots.account else None
+        selection = self._selection(slots, period, account_ids)
+        measure = arrays.spending if intent is Intent.SPENDING else arrays.income
+        total = measure(selection)
+        currency = total.main_currency() or (chosen[0].currency if chosen else "USD")
+        minor = total.minor.get(currency, 0)
+        amount = _decimal(max(minor, 0) if intent is Intent.INCOME else minor, currency)
+        subject = self._subject(slots)
+        accounts = _account_words(chosen, slots.account is None)
+        verb = "spent" if intent is Intent.SPENDING else "received"
+        when = slots.period.phrase if slots.period else "this month so far"
+        text = (
+            f"You {verb} {money(abs(amount), currency, self.locale)}{subject} {when} "
+            f"({period_words(period, self.locale)}), "
+            f"{plural(total.count, 'transaction')}, across {accounts}."
+        )
+        if intent is Intent.SPENDING and amount < 0:
+            text = (
+                f"Refunds outweighed purchases{subject} {when} "
+                f"({period_words(period, self.locale)}): {money(-amount, currency, self.locale)} "
+                f"back, across {accounts}."
+            )
+        if period.start > asked.start:
+            first = period_words(Period(period.start, period.start), self.locale)
+            text += f" I can only see transactions from {first} under your consent."
+        data: dict[str, Any] = {
+            "amount": str(abs(amount)),
+            "currency": currency,
+            "count": total.count,
+        }
+        if len(total.minor) > 1:
+            data["totals"] = {c: str(_decimal(abs(v), c)) for c, v in sorted(total.minor.items())}
+        if slots.compare and intent is Intent.SPENDING:
+            extra, comparison = self._compare(arrays, slots, asked, account_ids, currency, minor)
+            text += " " + extra
+            data["comparison"] = comparison
+        reply_image = None
+        if slots.breakdown and intent is Intent.SPENDING:
+            groups = (
+                arrays.monthly_spending(selection)
+                if slots.breakdown == "month"
+                else arrays.spending_by(selection, "category", top=8)
+            )
+            if groups:
+                data["breakdown"] = [
+                    {"name": name, "amount": str(_decimal(value, currency))}
+                    for name, value in groups
+                ]
+                text += (
+                    " "
+                    + "; ".join(
+                        f"{name.replace('_', ' ')} {self._minor(value, currency)}"
+                        for name, value in groups[:5]
+                    )
+                    + "."
+                )
+                from openteller.assistant.charts import spending_chart  # matplotlib: lazy
+
+                reply_image = spending_chart(
+                    groups, currency, title=f"Spending {period_words(period, self.locale)}"
+                )
+        quick = (
+            QuickReply("Show transactions", "show me those"),
+            QuickReply("Compare last month", "compare to last month"),
+        )
+        return Answer(
+            Reply(text, quick_replies=quick, image_png=reply_image),
+            data=data,
+            period=period,
+            account=slots.account,
+        )
+
+    def _outside_window(
+        self, asked: Period, since: date | None, until: date | None, slots: Slots
+    ) -> Answer:
+        def words(day: date) -> str:
+            return period_words(Period(day, day), self.locale)
+
+        if since and until:
+            shared = f"from {words(since)} to {words(until)}"
+        elif since:
+            shared = f"from {words(since)}"
+        else:
+            shared = f"up to {words(until)}" if until else "in no period"
+        return Answer(
+            Reply(
+                f"{period_words(asked, self.locale)} is outside what you share with me "
+                f"(transactions {shared}), so I can't answer for that period."
+            ),
+            data={"error": "outside_consent_window"},
+            period=asked,
+            account=slots.account,
+        )
+
+    @staticmethod
+    def previous(period: Period) -> Period:
+        """The period just before: the previous whole month for a whole month, else the
+        same number of days before."""
+        if period.start.day == 1:
+            start = period.start - relativedelta(months=1)
+            if (period.end + timedelta(days=1)).day == 1:  # whole month(s)
+                return Period(start, period.start - timedelta(days=1))
+            same_days = start + (period.end - period.start)  # month to date
+            return Period(start, min(same_days, period.start - timedelta(days=1)))
+        length = (period.end - period.start).days + 1
+        return Period(period.start - timedelta(days=length), period.start - timedelta(days=1))
+
+    def _compare(
+        self,
+        arrays: LedgerArrays,
+        slots: Slots,
+        asked: Period,
+        account_ids: frozenset[str] | None,
+        currency: str,
+        minor: int,
+    ) -> tuple[str, dict[str, Any]]:
+        if slots.compare == "previous":
+            before = self.previous(asked)
+            other = arrays.spending(self._selection(slots, before, account_ids)).minor.get(
+                currency, 0
+            )
+            label = f"the period before ({period_words(before, self.locale)})"
+        else:
+            totals = []
+            month_start = asked.start.replace(day=1)
+            for back in range(1, 7):
+                start = month_start - relativedelta(months=back)
+                end = start + relativedelta(months=1) - timedelta(days=1)
+                totals.append(
+                    arrays.spending(
+                        self._selection(slots, Period(start, end), account_ids)
+                    ).minor.get(currency, 0)
+                )
+            other = int(statistics.median(totals))
+            label = "your usual month (median of the previous 6)"
+        difference = minor - other
+        direction = "more" if difference > 0 else "less"
+        words = (
+            f"That is {self._minor(abs(difference), currency)} {direction} "
+            f"than {label}: {self._minor(other, currency)}."
+            if difference
+            else f"That is the same as {label}."
+        )
+        return words, {"other_amount": str(_decimal(other, currency)), "against": slots.compare}
+
+    def _subject(self, slots: Slots) -> str:
+        parts = []
+        if slots.merchant:
+            parts.append(f" at {slots.merchant}")
+        if slots.category is not None:
+            parts.append(f" on {slots.category.label.lower()}")
+        if slots.exclude_merchants or slots.exclude_categories:
+            names = [*slots.exclude_merchants, *(c.label.lower() for c in slots.exclude_categories)]
+            parts.append(f" (not counting {', '.join(names)})")
+        if slots.amount is not None:
+            if slots.amount.minimum is not None:
+                parts.append(f" in payments of at least {slots.amount.minimum}")
+            if slots.amount.maximum is not None:
+                parts.append(f" in payments of at most {slots.amount.maximum}")
+        return "".join(parts)
+
+    # -- transactions --------------------------------------------------------------------
+    def transactions(
+        self, customer: str, requester: Requester, slots: Slots, today: date
+    ) -> Answer:
+        scoped = self._scope(customer, requester, slots)
+        if isinstance(scoped, Answer):
+            return scoped
+        _views, chosen = scoped
+        search_all_time = slots.period is None and (slots.limit or slots.merchant)
+        asked = (
+            slots.period.period
+            if slots.period
+            else (Period(date(1900, 1, 1), today) if search_all_time else default_period(today))
+        )
+        wanted_accounts = {a.id for a in chosen}
+
+        def matching(item: Transaction) -> bool:
+            size = abs(item.amount.amount)
+            bounds = slots.amount
+            return not (
+                (slots.account and item.account_id not in wanted_accounts)
+                or (slots.category is not None and item.category is not slots.category)
+                or (slots.merchant and item.merchant.lower() != slots.merchant.lower())
+                or any(item.merchant.lower() == m.lower() for m in slots.exclude_merchants)
+                or item.category in slots.exclude_categories
+                or (bounds is not None and bounds.minimum is not None and size < bounds.minimum)
+                or (bounds is not None and bounds.maximum is not None and size > bounds.maximum)
+            )
+
+        limit = slots.limit or 10
+        found = self._access.transactions(
+            customer,
+            requester,
+            since=asked.start,
+            until=asked.end,
+            matching=matching,
+            newest=limit if search_all_time else None,
+        )
+        found.sort(key=lambda t: (t.booking_date, t.id), reverse=True)
+        shown = found[:limit]
+        total_count = len(found)
+        period = None if search_all_time else asked
+        subject = self._subject(slots)
+        lines = [
+            f"{t.booking_date:%d %b %Y} {t.merchant or t.description[:30]} "
+            f"{money(t.amount.amount, t.amount.currency, self.locale)}"
+            for t in shown
+        ]
+        if period is None:
+            head = (
+                f"Your latest {plural(len(shown), 'transaction')}{subject}:"
+                if found
+                else f"I found no transactions{subject} in what you share with me."
+            )
+        else:
+            when = slots.period.phrase if slots.period else "this month so far"
+            where = f"{when} ({period_words(period, self.locale)})"
+            more = f", the latest {len(shown)}" if total_count > len(shown) else ""
+            head = (
+                f"{plural(total_count, 'transaction')}{subject} {where}{more}:"
+                if found
+                else f"I found no transactions{subject} {where}."
+            )
+        text = "\n".join([head, *lines])
+        data = {
+            "count": total_count,
+            "transactions": [
+                {
+                    "date": t.booking_date.isoformat(),
+                    "merchant": t.merchant,
+                    "description": t.description,
+                    "amount": str(t.amount.amount),
+                    "currency": t.amount.currency,
+                    "category": t.category.slug,
+                }
+                for t in shown
+            ],
+        }
+        return Answer(
+            Reply(text), data=data, period=period, account=slots.account, transactions=shown
+        )

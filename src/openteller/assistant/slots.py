@@ -1,0 +1,346 @@
+"""Slots: what a question names besides its intent.
+
+Period (``assistant.periods``), category (with synonyms: "eating out" is restaurants),
+merchant (fuzzy-matched against the customer's own merchants: "starbux" is Starbucks),
+account ("checking", "my visa", "card ending 1234"), amount bounds ("over $50"),
+exclusions ("except Amazon"), a count ("last 5"), and whether a comparison or a
+breakdown is asked for. Rule-based and deterministic; no network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from rapidfuzz import fuzz, process
+
+from openteller.assistant.periods import PeriodMatch, find_period
+from openteller.domain.categories import Category
+
+#: Phrases naming a category, longest first when matching.
+CATEGORY_WORDS: dict[str, Category] = {
+    "groceries": Category.GROCERIES,
+    "grocery": Category.GROCERIES,
+    "supermarket": Category.GROCERIES,
+    "supermarkets": Category.GROCERIES,
+    "food shopping": Category.GROCERIES,
+    "restaurants": Category.RESTAURANTS,
+    "restaurant": Category.RESTAURANTS,
+    "eating out": Category.RESTAURANTS,
+    "dining out": Category.RESTAURANTS,
+    "dining": Category.RESTAURANTS,
+    "dinners out": Category.RESTAURANTS,
+    "meals out": Category.RESTAURANTS,
+    "bars": Category.RESTAURANTS,
+    "pubs": Category.RESTAURANTS,
+    "drinks": Category.RESTAURANTS,
+    "coffee": Category.COFFEE,
+    "coffees": Category.COFFEE,
+    "cafes": Category.COFFEE,
+    "cafe": Category.COFFEE,
+    "fast food": Category.FAST_FOOD,
+    "takeout": Category.FAST_FOOD,
+    "takeaway": Category.FAST_FOOD,
+    "takeaways": Category.FAST_FOOD,
+    "food delivery": Category.FAST_FOOD,
+    "fuel": Category.FUEL,
+    "gas": Category.FUEL,
+    "petrol": Category.FUEL,
+    "gasoline": Category.FUEL,
+    "transport": Category.TRANSPORT,
+    "transportation": Category.TRANSPORT,
+    "taxis": Category.TRANSPORT,
+    "taxi": Category.TRANSPORT,
+    "rides": Category.TRANSPORT,
+    "public transport": Category.TRANSPORT,
+    "parking": Category.TRANSPORT,
+    "travel": Category.TRAVEL,
+    "flights": Category.TRAVEL,
+    "hotels": Category.TRAVEL,
+    "holidays": Category.TRAVEL,
+    "vacation": Category.TRAVEL,
+    "shopping": Category.SHOPPING,
+    "clothes": Category.SHOPPING,
+    "clothing": Category.SHOPPING,
+    "electronics": Category.SHOPPING,
+    "online shopping": Category.SHOPPING,
+    "utilities": Category.UTILITIES,
+    "bills": Category.UTILITIES,
+    "electricity": Category.UTILITIES,
+    "phone bill": Category.UTILITIES,
+    "internet": Category.UTILITIES,
+    "rent": Category.HOUSING,
+    "mortgage": Category.HOUSING,
+    "housing": Category.HOUSING,
+    "health": Category.HEALTH,
+    "healthcare": Category.HEALTH,
+    "pharmacy": Category.HEALTH,
+    "doctor": Category.HEALTH,
+    "medical": Category.HEALTH,
+    "entertainment": Category.ENTERTAINMENT,
+    "movies": Category.ENTERTAINMENT,
+    "cinema": Category.ENTERTAINMENT,
+    "games": Category.ENTERTAINMENT,
+    "concerts": Category.ENTERTAINMENT,
+    "subscriptions": Category.SUBSCRIPTIONS,
+    "subscription": Category.SUBSCRIPTIONS,
+    "streaming": Category.SUBSCRIPTIONS,
+    "cash": Category.CASH,
+    "cash withdrawals": Category.CASH,
+    "atm withdrawals": Category.CASH,
+    "fees": Category.FEES,
+    "bank fees": Category.FEES,
+    "charges": Category.FEES,
+    "interest": Category.FEES,
+    "transfers": Category.TRANSFERS,
+    "income": Category.INCOME,
+    "salary": Category.INCOME,
+    "education": Category.EDUCATION,
+    "tuition": Category.EDUCATION,
+    "school": Category.EDUCATION,
+    "books": Category.EDUCATION,
+    "insurance": Category.INSURANCE,
+    "taxes": Category.TAXES,
+    "tax": Category.TAXES,
+    "charity": Category.CHARITY,
+    "donations": Category.CHARITY,
+    "personal care": Category.PERSONAL_CARE,
+    "haircuts": Category.PERSONAL_CARE,
+    "beauty": Category.PERSONAL_CARE,
+    "card payments": Category.CARD_PAYMENT,
+}
+_CATEGORY_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(w) for w in sorted(CATEGORY_WORDS, key=len, reverse=True)) + r")\b"
+)
+
+_AMOUNT = (
+    r"[$€£]?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
+    r"\s?(?:dollars|euros|pounds|usd|eur|gbp|bucks)?"
+)
+_OVER = re.compile(r"\b(?:over|above|more than|greater than|bigger than|at least|>)\s*" + _AMOUNT)
+_UNDER = re.compile(r"\b(?:under|below|less than|smaller than|at most|<)\s*" + _AMOUNT)
+_BETWEEN_AMOUNTS = re.compile(r"\bbetween\s*" + _AMOUNT + r"\s*and\s*" + _AMOUNT)
+_MONEY_MARK = re.compile(r"[$€£]|dollars|euros|pounds|usd|eur|gbp|bucks")
+_LIMIT = re.compile(
+    r"\b(?:last|latest|recent|top|first|biggest|largest)\s+(\d{1,3}|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twenty)\b"
+)
+_NUMBER_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+}
+_EXCEPT = re.compile(r"\b(?:except|excluding|not counting|apart from|other than|without)\s+(.+)")
+_CARD_ENDING = re.compile(
+    r"\b(?:ending|ending in|ends in|last four|last 4)\s*(?:digits\s*)?(\d{4})\b"
+)
+_ACCOUNT_WORDS = {
+    "checking": "checking",
+    "current account": "checking",
+    "chequing": "checking",
+    "debit card": "checking",
+    "savings": "savings",
+    "saving": "savings",
+    "credit card": "credit_card",
+    "visa": "credit_card",
+    "mastercard": "credit_card",
+    "amex": "credit_card",
+    "card": "credit_card",
+    "loan": "loan",
+    "mortgage account": "loan",
+}
+_ACCOUNT_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(w) for w in sorted(_ACCOUNT_WORDS, key=len, reverse=True)) + r")\b"
+)
+_COMPARE_PREVIOUS = re.compile(
+    r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\b"
+)
+_COMPARE_USUAL = re.compile(r"\b(?:usual|usually|normal|normally|average|typical|typically)\b")
+_BREAKDOWN = re.compile(
+    r"\b(?:break ?down|by category|categories|chart|graph|pie|where did my money go"
+    r"|per month|by month|monthly)\b"
+)
+_MONTHLY = re.compile(r"\b(?:per month|by month|monthly|each month|month by month)\b")
+_STOP = frozenset(
+    """a an the my me i on in at for of to from by with and or is was were did do does have has
+    had much many how what whats what's show list find tell give spend spent spending money
+    total paid pay payment payments purchase purchases bought buy transactions transaction
+    this last past since between week month year today yesterday please can you could would
+    all any every there their it its about over under more less than dollars euros pounds""".split()
+)
+
+
+_TYPO_CUTOFF = 75.0
+
+
+@dataclass(frozen=True, slots=True)
+class AmountBounds:
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    period: PeriodMatch | None = None
+    category: Category | None = None
+    merchant: str | None = None
+    account: str | None = None  # "checking", "savings", "credit_card", "loan" or 4 digits
+    amount: AmountBounds | None = None
+    exclude_merchants: tuple[str, ...] = ()
+    exclude_categories: tuple[Category, ...] = ()
+    limit: int | None = None
+    compare: str | None = None  # "previous" or "usual"
+    breakdown: str | None = None  # "category" or "month"
+    leftovers: tuple[str, ...] = field(default_factory=tuple)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.period
+            or self.category
+            or self.merchant
+            or self.account
+            or self.amount
+            or self.exclude_merchants
+            or self.exclude_categories
+            or self.limit
+            or self.compare
+            or self.breakdown
+        )
+
+
+def _amount(whole: str, cents: str | None) -> Decimal | None:
+    try:
+        return Decimal(whole.replace(",", "") + ("." + cents if cents else ""))
+    except InvalidOperation:
+        return None
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0) -> str | None:
+    """The customer's merchant a phrase names, fuzzily ("starbux" -> "Starbucks")."""
+    words = [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
+    if not words or not merchants:
+        return None
+    lowered = {m.lower(): m for m in merchants}
+    best: tuple[float, str] | None = None
+    for size in (3, 2, 1):
+        for start in range(len(words) - size + 1):
+            phrase = " ".join(words[start : start + size])
+            if len(phrase) < 3:
+                continue
+            found = process.extractOne(
+                phrase, list(lowered), scorer=fuzz.WRatio, score_cutoff=cutoff
+            )
+            if found is None and len(phrase) >= 6:
+                # Misspellings of a whole name ("starbux"): plain similarity, same initial.
+                near = process.extractOne(
+                    phrase, list(lowered), scorer=fuzz.ratio, score_cutoff=_TYPO_CUTOFF
+                )
+                found = near if near is not None and near[0][0] == phrase[0] else None
+            if found is None:
+                continue
+            name, score, _index = found
+            # A short phrase must match the start of the name ("amazon" in "amazon prime").
+            if len(phrase) < 5 and not name.startswith(phrase):
+                continue
+            if best is None or score > best[0]:
+                best = (float(score), lowered[name])
+    return best[1] if best else None
+
+
+def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start: int = 0) -> Slots:
+    """All slots of one message, given the customer's own merchant names."""
+    original = text[:2000]
+    lowered = original.lower()
+    period = find_period(original, today, week_start=week_start)
+    work = lowered
+    if period is not None:
+        work = _cut(work, period.start_char, period.end_char)
+
+    exclude_merchants: list[str] = []
+    exclude_categories: list[Category] = []
+    excluded = _EXCEPT.search(work)
+    if excluded:
+        tail = excluded.group(1)
+        for match in _CATEGORY_PATTERN.finditer(tail):
+            exclude_categories.append(CATEGORY_WORDS[match.group(1)])
+        named = match_merchant(_CATEGORY_PATTERN.sub(" ", tail), merchants)
+        if named:
+            exclude_merchants.append(named)
+        work = work[: excluded.start()]
+
+    amount: AmountBounds | None = None
+    between = _BETWEEN_AMOUNTS.search(work)
+    over, under = _OVER.search(work), _UNDER.search(work)
+    if between and _MONEY_MARK.search(between.group(0)):
+        amount = AmountBounds(
+            _amount(between.group(1), between.group(2)), _amount(between.group(3), between.group(4))
+        )
+        work = _cut(work, between.start(), between.end())
+    elif over or under:
+        amount = AmountBounds(
+            _amount(over.group(1), over.group(2)) if over else None,
+            _amount(under.group(1), under.group(2)) if under else None,
+        )
+        for found in (over, under):
+            if found:
+                work = _cut(work, found.start(), found.end())
+
+    limit = None
+    counted = _LIMIT.search(work)
+    if counted:
+        value = counted.group(1)
+        limit = int(value) if value.isdigit() else _NUMBER_WORDS[value]
+        work = _cut(work, counted.start(1), counted.end(1))
+
+    account = None
+    ending = _CARD_ENDING.search(work)
+    if ending:
+        account = ending.group(1)
+        work = _cut(work, ending.start(), ending.end())
+    else:
+        named_account = _ACCOUNT_PATTERN.search(work)
+        if named_account and not re.search(r"\b(?:lost|stolen|freeze|block)\b", work):
+            account = _ACCOUNT_WORDS[named_account.group(1)]
+            work = _cut(work, named_account.start(), named_account.end())
+
+    category = None
+    found_category = _CATEGORY_PATTERN.search(work)
+    if found_category:
+        category = CATEGORY_WORDS[found_category.group(1)]
+        work = _cut(work, found_category.start(), found_category.end())
+
+    merchant = match_merchant(work, merchants)
+    compare = (
+        "previous"
+        if _COMPARE_PREVIOUS.search(lowered)
+        else ("usual" if _COMPARE_USUAL.search(lowered) else None)
+    )
+    breakdown = None
+    if _BREAKDOWN.search(lowered):
+        breakdown = "month" if _MONTHLY.search(lowered) else "category"
+    return Slots(
+        period=period,
+        category=category,
+        merchant=merchant,
+        account=account,
+        amount=amount,
+        exclude_merchants=tuple(exclude_merchants),
+        exclude_categories=tuple(exclude_categories),
+        limit=limit,
+        compare=compare,
+        breakdown=breakdown,
+    )

@@ -1,0 +1,219 @@
+"""Exact answers with a frozen clock over a ledger built for the test.
+
+Two real OFX statements (checking and a credit card) are ingested through the normal
+path (categorised, encrypted); then the assistant answers as of Tuesday 2026-11-24
+12:00 UTC. Every period form, merchants (including a misspelt one), categories, a
+refund, a transfer to savings and the payment of the card are covered: transfers and
+card payments never count as spending or income, refunds net against their merchant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from openteller.assistant.classifier import load_classifier
+from openteller.assistant.engine import Assistant, Conversation
+from openteller.bootstrap import App
+from openteller.demo.files import write_ofx
+from openteller.demo.generator import SyntheticTransaction
+from openteller.ingest.registry import build_readers
+from tests.db import make_settings
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # a Tuesday
+
+CHECKING = [
+    ("2026-10-01", "3250.00", "ACME CORP PAYROLL", "DIRECTDEP"),
+    ("2026-10-02", "-82.10", "WHOLE FOODS MARKET", "POS"),
+    ("2026-10-05", "-4.50", "STARBUCKS STORE 1234", "POS"),
+    ("2026-10-15", "3250.00", "ACME CORP PAYROLL", "DIRECTDEP"),
+    ("2026-10-20", "-45.90", "WHOLE FOODS MARKET", "POS"),
+    ("2026-10-21", "-500.00", "TRANSFER TO SAVINGS", "XFER"),
+    ("2026-10-25", "-250.00", "CREDIT CARD PAYMENT", "PAYMENT"),
+    ("2026-11-02", "-30.00", "WHOLE FOODS MARKET", "POS"),
+    ("2026-11-03", "-5.25", "STARBUCKS STORE 1234", "POS"),
+    ("2026-11-16", "-4.75", "STARBUCKS STORE 1234", "POS"),
+    ("2026-11-20", "-3.95", "STARBUCKS STORE 1234", "POS"),
+    ("2026-11-23", "-4.10", "STARBUCKS STORE 1234", "POS"),
+    ("2026-11-23", "-40.00", "SHELL OIL 5744", "POS"),
+    ("2026-11-24", "-4.60", "STARBUCKS STORE 1234", "POS"),
+]
+CARD = [
+    ("2025-11-10", "-15.49", "NETFLIX.COM", "POS"),
+    ("2026-03-03", "-12.00", "CHIPOTLE 123", "POS"),
+    ("2026-10-10", "-60.00", "AMAZON.COM*MK1234", "POS"),
+    ("2026-10-10", "-15.49", "NETFLIX.COM", "POS"),
+    ("2026-10-12", "25.00", "AMAZON.COM REFUND", "CREDIT"),
+    ("2026-10-25", "250.00", "PAYMENT THANK YOU", "PAYMENT"),
+    ("2026-11-05", "-19.99", "AMAZON.COM", "POS"),
+    ("2026-11-10", "-15.49", "NETFLIX.COM", "POS"),
+]
+
+
+def _write(path: Path, rows: list[tuple[str, str, str, str]], **kwargs: str) -> Path:
+    write_ofx(
+        path,
+        (
+            SyntheticTransaction(f"T{n:04d}", date.fromisoformat(d), Decimal(a), text, "", kind)
+            for n, (d, a, text, kind) in enumerate(rows)
+        ),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    folder = tmp_path_factory.mktemp("ledger")
+    app = App(make_settings(f"sqlite:///{folder}/bank.db", None, folder))
+    app.init()
+    readers = build_readers()
+    checking = _write(
+        folder / "checking.ofx", CHECKING, account="12345678", closing_balance="1520.35"
+    )
+    card = _write(
+        folder / "card.ofx",
+        CARD,
+        account="4111111111111111",
+        account_type="CREDITCARD",
+        closing_balance="-45.47",
+    )
+    for path in (checking, card):
+        assert app.ingest.ingest_file(path, "alice", readers).status == "ok"
+    yield Assistant(app.access, load_classifier(), clock=lambda: NOW)
+    app.close()
+
+
+def ask(assistant: Assistant, *questions: str) -> dict:  # type: ignore[type-arg]
+    conversation = Conversation(customer="alice", channel="ask")
+    turn = None
+    for question in questions:
+        turn = assistant.respond(conversation, question)
+    assert turn is not None
+    return turn.as_json()
+
+
+@pytest.mark.parametrize(
+    ("question", "amount", "count", "start", "end"),
+    [
+        ("how much did I spend on groceries last month?", "128.00", 2, "2026-10-01", "2026-10-31"),
+        ("coffee since Monday?", "8.70", 2, "2026-11-23", "2026-11-24"),
+        ("how much did I spend at starbux last week", "8.70", 2, "2026-11-16", "2026-11-22"),
+        ("how much did I spend on coffee this week", "8.70", 2, "2026-11-23", "2026-11-24"),
+        ("how much did I spend on coffee yesterday", "4.10", 1, "2026-11-23", "2026-11-23"),
+        ("how much did I spend on coffee today", "4.60", 1, "2026-11-24", "2026-11-24"),
+        ("how much did I spend on coffee on Friday", "3.95", 1, "2026-11-20", "2026-11-20"),
+        ("coffee in the last 7 days", "12.65", 3, "2026-11-18", "2026-11-24"),
+        ("how much have I spent on coffee this month", "22.65", 5, "2026-11-01", "2026-11-24"),
+        ("how much did I spend on coffee this year", "27.15", 6, "2026-01-01", "2026-11-24"),
+        ("how much did Netflix cost me last year", "15.49", 1, "2025-01-01", "2025-12-31"),
+        ("how much did I spend on netflix in November", "15.49", 1, "2026-11-01", "2026-11-24"),
+        ("how much did I spend on fast food in March 2026", "12.00", 1, "2026-03-01", "2026-03-31"),
+        ("groceries between October 1 and October 15", "82.10", 1, "2026-10-01", "2026-10-15"),
+        ("how much did I spend on groceries in Q4", "158.00", 3, "2026-10-01", "2026-11-24"),
+        # the refund nets against Amazon; transfers and the card payment are not spending
+        ("what did I spend at amazon in october", "35.00", 1, "2026-10-01", "2026-10-31"),
+        ("how much did I spend last month", "182.99", 5, "2026-10-01", "2026-10-31"),
+        ("how much did I spend last month except Amazon", "147.99", 4, "2026-10-01", "2026-10-31"),
+        (
+            "how much did I spend on my credit card last month",
+            "50.49",
+            2,
+            "2026-10-01",
+            "2026-10-31",
+        ),
+        ("how much did I spend from checking last month", "132.50", 3, "2026-10-01", "2026-10-31"),
+        ("how much did I spend on gas", "40.00", 1, "2026-11-01", "2026-11-24"),
+    ],
+)
+def test_spending_totals_are_exact(
+    assistant: Assistant, question: str, amount: str, count: int, start: str, end: str
+) -> None:
+    answer = ask(assistant, question)
+    assert answer["intent"] == "spending", answer
+    assert answer["answer"] == {"amount": amount, "currency": "USD", "count": count}, answer
+    assert answer["period"] == {"start": start, "end": end}
+    day = date.fromisoformat(start)
+    assert f"{day.day} {day:%b %Y}" in answer["text"]  # the period is always said
+
+
+def test_income_excludes_transfers_card_payments_and_refunds(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I earn last month?")
+    assert answer["intent"] == "income"
+    assert answer["answer"] == {"amount": "6500.00", "currency": "USD", "count": 2}
+
+
+def test_no_period_means_this_month_so_far_and_says_so(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much have I spent on groceries")
+    assert answer["period"] == {"start": "2026-11-01", "end": "2026-11-24"}
+    assert answer["answer"]["amount"] == "30.00"
+    assert "this month so far" in answer["text"]
+
+
+def test_balances_per_account_and_total(assistant: Assistant) -> None:
+    answer = ask(assistant, "what's my balance?")
+    assert answer["intent"] == "balance"
+    accounts = {a["type"]: a for a in answer["answer"]["accounts"]}
+    assert accounts["checking"]["booked"] == "1520.35" and accounts["checking"]["mask"] == "5678"
+    assert accounts["credit_card"]["booked"] == "-45.47"
+    assert "Total" in answer["text"]
+    card_only = ask(assistant, "what's the balance on my card ending 1111")
+    assert [a["mask"] for a in card_only["answer"]["accounts"]] == ["1111"]
+
+
+def test_an_account_the_customer_does_not_have_is_said_plainly(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much is in my savings account?")
+    assert answer["answer"] == {"error": "no_such_account"}
+    assert "can't find a savings account" in answer["text"]
+
+
+def test_transaction_search_by_merchant_and_count(assistant: Assistant) -> None:
+    answer = ask(assistant, "show my last 3 starbucks purchases")
+    assert answer["intent"] == "transactions"
+    assert [t["date"] for t in answer["answer"]["transactions"]] == [
+        "2026-11-24",
+        "2026-11-23",
+        "2026-11-20",
+    ]
+    paid = ask(assistant, "did I pay Netflix this month?")
+    assert paid["answer"]["count"] == 1 and paid["merchant"] == "Netflix"
+
+
+def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    first = assistant.respond(conversation, "how much did I spend on groceries last month?")
+    assert first.answer["amount"] == "128.00"
+    second = assistant.respond(conversation, "and this month?")
+    assert (second.intent.value, second.answer["amount"]) == ("spending", "30.00")
+    third = assistant.respond(conversation, "what about coffee?")
+    assert third.answer["amount"] == "22.65" and third.slots.category is not None
+    shown = assistant.respond(conversation, "show me those")
+    assert shown.intent.value == "transactions" and shown.answer["count"] == 5
+    before = assistant.respond(conversation, "and the month before?")  # still listing
+    assert before.intent.value == "transactions" and before.answer["count"] == 1
+    assert before.period is not None
+    assert (before.period.start, before.period.end) == (date(2026, 10, 1), date(2026, 10, 24))
+    totals = Conversation(customer="alice", channel="ask")
+    assistant.respond(totals, "how much did I spend on coffee last month")
+    earlier = assistant.respond(totals, "and the month before?")
+    assert earlier.period is not None and earlier.period.start == date(2026, 9, 1)
+    assert earlier.answer["amount"] == "0.00"
+
+
+def test_comparison_with_last_month(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I spend on groceries this month vs last month")
+    assert answer["answer"]["amount"] == "30.00"
+    assert answer["answer"]["comparison"] == {"other_amount": "128.00", "against": "previous"}
+
+
+@pytest.mark.parametrize(
+    "message", ["", "   ", "🙂🙂🙂", "\x00\x01\x02", "a" * 10_000, "¿Cuánto gasté en café?"]
+)
+def test_odd_messages_get_a_helpful_reply(assistant: Assistant, message: str) -> None:
+    answer = ask(assistant, message)
+    assert answer["text"]
+    assert "Traceback" not in answer["text"]

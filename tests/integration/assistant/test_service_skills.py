@@ -1,0 +1,146 @@
+"""Skills that act: card freeze with confirmation, privacy requests, handoffs, ATMs.
+
+A real app on SQLite and PostgreSQL with one customer holding a real OFX statement (a
+checking account, so a debit card) and a credit card; the assistant runs as the
+customer on the bank's own channel or on Messenger under a consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from openteller.assistant.engine import Assistant, Conversation
+from openteller.bootstrap import App
+from openteller.domain.errors import AccessDenied
+from openteller.ingest.registry import build_readers
+from openteller.privacy.access import UnknownCustomer
+from tests.db import make_settings
+from tests.samples import fixture
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+ATMS = Path(__file__).resolve().parents[2] / "fixtures" / "atm" / "atms.csv"
+
+
+@pytest.fixture
+def app(database_url: str, keystore_url: str | None, tmp_path: Path) -> Iterator[App]:
+    application = App(make_settings(database_url, keystore_url, tmp_path))
+    application.init()
+    readers = build_readers()
+    for name in ("ofx/ofxparse__checking.ofx", "ofx/ofxparse__anzcc.ofx"):
+        assert application.ingest.ingest_file(fixture(name), "alice", readers).status == "ok"
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def assistant(app: App) -> Assistant:
+    return app.make_assistant(lambda: NOW)
+
+
+def say(assistant: Assistant, conversation: Conversation, text: str) -> str:
+    return assistant.respond(conversation, text).reply.text
+
+
+def test_freezing_a_card_asks_first_then_calls_the_bank(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    cards = app.bank_core.cards("alice")
+    assert cards and not any(c.frozen for c in cards)
+    assert len(cards) == 2  # the checking account's debit card and the credit card
+    which = assistant.respond(conversation, "I lost my card")
+    assert which.reply.text == "Which card should I freeze?"
+    assert len(which.reply.quick_replies) == 2
+    turn = assistant.respond(conversation, which.reply.quick_replies[0].payload)
+    assert turn.intent.value == "freeze_card"
+    assert [q.title for q in turn.reply.quick_replies] == ["Yes", "No"]
+    assert not any(c.frozen for c in app.bank_core.cards("alice"))  # nothing yet
+    done = say(assistant, conversation, "yes")
+    assert "is frozen" in done
+    assert any(c.frozen for c in app.bank_core.cards("alice"))
+    assert "card_frozen" in [r.action for r in app.audit.records()]
+    again = assistant.respond(conversation, f"unfreeze my card ending {cards[0].label[-4:]}")
+    assert again.intent.value == "unfreeze_card"
+    assert "works again" in say(assistant, conversation, "yes")
+    assert not any(c.frozen for c in app.bank_core.cards("alice"))
+
+
+def test_saying_no_cancels_the_action(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    card = app.bank_core.cards("alice")[0]
+    assistant.respond(conversation, f"freeze my card ending {card.label[-4:]}")
+    assert "won't" in say(assistant, conversation, "no")
+    assert not any(c.frozen for c in app.bank_core.cards("alice"))
+
+
+def test_questions_without_a_skill_are_handed_to_a_person(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    turn = assistant.respond(conversation, "how do I change the address on my account?")
+    assert turn.intent.value == "banking_other"
+    assert "handoff" in turn.answer
+    (handoff,) = app.handoffs.list()
+    assert handoff.question == "how do I change the address on my account?"
+    assert handoff.customer == "alice" and handoff.intent == "banking_other"
+    assert app.handoffs.close(handoff.id)
+    assert app.handoffs.list() == []
+
+
+def test_revoking_messenger_from_messenger_stops_the_next_read(
+    app: App, assistant: Assistant
+) -> None:
+    app.consents.grant(
+        "alice",
+        channel="messenger",
+        purposes=["customer_questions"],
+        scopes=["accounts", "balances", "transactions"],
+    )
+    conversation = Conversation(customer="alice", channel="messenger")
+    assert "available" in say(assistant, conversation, "what's my balance?")
+    consents = say(assistant, conversation, "what have I consented to?")
+    assert "messenger" in consents and "Authorised" in consents
+    turn = assistant.respond(conversation, "stop sharing my data with messenger")
+    assert turn.intent.value == "privacy_revoke"
+    assert "revoked" in say(assistant, conversation, "yes")
+    answer = assistant.respond(conversation, "what's my balance?")
+    assert answer.answer == {"error": "access_denied"}
+    with pytest.raises(AccessDenied):
+        app.access.balances("alice", conversation_requester())
+
+
+def conversation_requester():  # type: ignore[no-untyped-def]
+    from openteller.domain.consent import Purpose
+    from openteller.privacy.access import Requester
+
+    return Requester("messenger", Purpose.CUSTOMER_QUESTIONS)
+
+
+def test_erasing_from_the_chat_asks_then_erases(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    turn = assistant.respond(conversation, "delete all my data")
+    assert turn.intent.value == "privacy_erase" and "cannot be undone" in turn.reply.text
+    assert "erased" in say(assistant, conversation, "yes")
+    with pytest.raises(UnknownCustomer):
+        app.access.balances("alice", conversation_requester())
+
+
+def test_what_data_and_who_read_it(assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    assert "encrypted" in say(assistant, conversation, "what data do you have about me?")
+    trail = say(assistant, conversation, "who has read my data?")
+    assert "Latest reads of your data" in trail and "ask" in trail
+
+
+def test_nearest_atm_by_city_and_by_shared_location(app: App, assistant: Assistant) -> None:
+    app.atms.load_file(ATMS)
+    conversation = Conversation(customer="alice", channel="ask")
+    turn = assistant.respond(conversation, "where's the nearest ATM in Manchester?")
+    assert turn.intent.value == "atm"
+    assert turn.answer["atms"] and "openstreetmap.org" in turn.reply.text
+    asked = assistant.respond(conversation, "nearest atm")
+    assert asked.answer == {"needs": "location"}
+    conversation.location = (51.5080, -0.1281)  # Trafalgar Square
+    shared = assistant.respond(conversation, "nearest atm")
+    assert shared.answer["atms"][0]["name"] == "Trafalgar Square"
+    assert shared.answer["atms"][0]["distance_km"] < 0.1

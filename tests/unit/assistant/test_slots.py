@@ -1,0 +1,87 @@
+"""Slot extraction: categories with synonyms, fuzzy merchants, accounts, amounts, exclusions."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from openteller.assistant.slots import extract, match_merchant
+from openteller.domain.categories import Category
+
+TODAY = date(2026, 11, 24)
+MERCHANTS = ["Starbucks", "Amazon", "Amazon Prime", "Whole Foods", "Netflix", "Target", "Uber"]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("how much on eating out", Category.RESTAURANTS),
+        ("dining out last week", Category.RESTAURANTS),
+        ("takeout this month", Category.FAST_FOOD),
+        ("what did gas cost me", Category.FUEL),
+        ("petrol in october", Category.FUEL),
+        ("my bills", Category.UTILITIES),
+        ("rent", Category.HOUSING),
+        ("streaming services", Category.SUBSCRIPTIONS),
+        ("groceries", Category.GROCERIES),
+    ],
+)
+def test_category_synonyms(text: str, category: Category) -> None:
+    assert extract(text, TODAY).category is category
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("starbux last week", "Starbucks"),
+        ("what did i spend at amazon prime", "Amazon Prime"),
+        ("amazon purchases", "Amazon"),
+        ("wholefoods", "Whole Foods"),
+        ("netflx this month", "Netflix"),
+        ("how much did i spend on groceries", None),  # no merchant named
+        ("how much money did i spend this week", None),  # common words are not merchants
+    ],
+)
+def test_merchants_are_matched_fuzzily_against_the_customers_own(
+    text: str, merchant: str | None
+) -> None:
+    assert extract(text, TODAY, MERCHANTS).merchant == merchant
+
+
+def test_a_merchant_the_customer_never_paid_is_not_invented() -> None:
+    assert match_merchant("tesco", MERCHANTS) is None
+
+
+def test_accounts_amounts_limits_and_exclusions() -> None:
+    slots = extract("show my last 5 purchases over $50 on my visa except amazon", TODAY, MERCHANTS)
+    assert slots.limit == 5
+    assert slots.amount is not None and slots.amount.minimum == Decimal("50")
+    assert slots.account == "credit_card"
+    assert slots.exclude_merchants == ("Amazon",)
+    assert extract("balance of card ending 1234", TODAY).account == "1234"
+    assert extract("checking balance", TODAY).account == "checking"
+    between = extract("purchases between $10 and $20.50", TODAY).amount
+    assert between is not None and (between.minimum, between.maximum) == (
+        Decimal("10"),
+        Decimal("20.50"),
+    )
+    assert extract("everything except groceries", TODAY).exclude_categories == (Category.GROCERIES,)
+
+
+def test_comparisons_and_breakdowns() -> None:
+    assert extract("groceries vs last month", TODAY).compare == "previous"
+    assert extract("am i spending more than usual on coffee", TODAY).compare == "usual"
+    assert extract("break down my spending last month", TODAY).breakdown == "category"
+    assert extract("spending by month this year", TODAY).breakdown == "month"
+
+
+def test_the_period_comes_from_the_period_parser() -> None:
+    slots = extract("coffee since monday", TODAY)
+    assert slots.period is not None
+    assert (slots.period.period.start, slots.period.period.end) == (
+        date(2026, 11, 23),
+        TODAY,
+    )
+    assert slots.category is Category.COFFEE
