@@ -346,15 +346,21 @@ class Assistant:
                 "someone will reply here. Meanwhile I can help with balances, spending, "
                 "transactions, ATMs and your card."
             ),
+            Intent.REPORT_FRAUD: (
+                "I've passed this to the bank's fraud team with your message; they will "
+                "contact you here. If your card may be in someone else's hands, I can "
+                "freeze it now."
+            ),
             Intent.OUT_OF_SCOPE: ("Sorry, I can only help with your banking here. " + HELP_TEXT),
         }
         text = texts.get(
             intent,
             "I understood that, but I can't do it here yet; a person at the bank can help.",
         )
-        choices = (
-            HELP_CHOICES if intent in (Intent.GREETING, Intent.HELP, Intent.OUT_OF_SCOPE) else ()
-        )
+        offers_help = intent in (Intent.GREETING, Intent.HELP, Intent.OUT_OF_SCOPE)
+        choices: tuple[QuickReply, ...] = HELP_CHOICES if offers_help else ()
+        if intent is Intent.REPORT_FRAUD:
+            choices = (QuickReply("Freeze my card", "freeze my card"),)
         return self._small(intent, confidence, text, quick_replies=choices)
 
 

@@ -144,3 +144,13 @@ def test_nearest_atm_by_city_and_by_shared_location(app: App, assistant: Assista
     shared = assistant.respond(conversation, "nearest atm")
     assert shared.answer["atms"][0]["name"] == "Trafalgar Square"
     assert shared.answer["atms"][0]["distance_km"] < 0.1
+
+
+def test_fraud_reports_reach_the_bank_and_offer_a_freeze(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    turn = assistant.respond(conversation, "there's a charge on my card I don't recognise")
+    assert turn.intent.value == "report_fraud"
+    assert "fraud team" in turn.reply.text
+    assert [q.title for q in turn.reply.quick_replies] == ["Freeze my card"]
+    (handoff,) = app.handoffs.list()
+    assert handoff.intent == "report_fraud"
