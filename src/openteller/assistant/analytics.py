@@ -82,6 +82,7 @@ class LedgerArrays:
 
     def __init__(self, blocks: Iterable[tuple[str, NumericBlock]]) -> None:
         merchant_index: dict[str, int] = {}
+        display: dict[str, str] = {}  # lower-case name -> the name as first seen
         currency_index: dict[str, int] = {}
         account_index: dict[str, int] = {}
         days, amounts, categories, merchants, currencies, accounts = [], [], [], [], [], []
@@ -89,11 +90,11 @@ class LedgerArrays:
             size = len(block)
             if not size:
                 continue
+            names = block.merchants
+            for name in names:
+                display.setdefault(name.lower(), name)
             local_merchants = np.array(
-                [
-                    merchant_index.setdefault(m.lower(), len(merchant_index))
-                    for m in block.merchants
-                ],
+                [merchant_index.setdefault(m.lower(), len(merchant_index)) for m in names],
                 dtype=np.int32,
             )
             local_currencies = np.array(
@@ -108,6 +109,7 @@ class LedgerArrays:
             account = account_index.setdefault(account_id, len(account_index))
             accounts.append(np.full(size, account, dtype=np.int16))
         self.merchants = list(merchant_index)
+        self.merchant_labels = [display[m] for m in self.merchants]
         self.currencies = list(currency_index)
         self.accounts = list(account_index)
         self.day: npt.NDArray[np.int32] = _join(days, np.int32)
@@ -193,7 +195,7 @@ class LedgerArrays:
         )[:top]
         if key == "category":
             return [(Category(k).slug, v) for k, v in ranked]
-        return [(self.merchants[k], v) for k, v in ranked]
+        return [(self.merchant_labels[k], v) for k, v in ranked]
 
     def monthly_spending(self, selection: Selection) -> list[tuple[str, int]]:
         """Spending per calendar month (yyyy-mm, minor units of the main currency)."""

@@ -240,7 +240,7 @@ class MoneySkills:
             groups = (
                 arrays.monthly_spending(selection)
                 if slots.breakdown == "month"
-                else arrays.spending_by(selection, "category", top=8)
+                else arrays.spending_by(selection, slots.breakdown, top=8)
             )
             if groups:
                 data["breakdown"] = [

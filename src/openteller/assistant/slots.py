@@ -170,6 +170,10 @@ _BREAKDOWN = re.compile(
     r"\b(?:break ?down|by category|categories|chart|graph|pie|where did my money go"
     r"|per month|by month|monthly)\b"
 )
+_BY_MERCHANT = re.compile(
+    r"\b(?:top merchants|by merchant|per merchant|which (?:shops|stores|merchants|places)"
+    r"|where do i (?:spend|shop) (?:the )?most|biggest merchants)\b"
+)
 _MONTHLY = re.compile(r"\b(?:per month|by month|monthly|each month|month by month)\b")
 _STOP = frozenset(
     """a an the my me i on in at for of to from by with and or is was were did do does have has
@@ -200,7 +204,7 @@ class Slots:
     exclude_categories: tuple[Category, ...] = ()
     limit: int | None = None
     compare: str | None = None  # "previous" or "usual"
-    breakdown: str | None = None  # "category" or "month"
+    breakdown: str | None = None  # "category", "merchant" or "month"
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def is_empty(self) -> bool:
@@ -330,7 +334,9 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         else ("usual" if _COMPARE_USUAL.search(lowered) else None)
     )
     breakdown = None
-    if _BREAKDOWN.search(lowered):
+    if _BY_MERCHANT.search(lowered):
+        breakdown = "merchant"
+    elif _BREAKDOWN.search(lowered):
         breakdown = "month" if _MONTHLY.search(lowered) else "category"
     return Slots(
         period=period,

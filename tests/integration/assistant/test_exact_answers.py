@@ -66,6 +66,13 @@ def _write(path: Path, rows: list[tuple[str, str, str, str]], **kwargs: str) -> 
     return path
 
 
+_APPS: dict[int, App] = {}
+
+
+def _consents_of(assistant: Assistant):  # type: ignore[no-untyped-def]
+    return _APPS[id(assistant)].consents
+
+
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     folder = tmp_path_factory.mktemp("ledger")
@@ -84,7 +91,9 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     )
     for path in (checking, card):
         assert app.ingest.ingest_file(path, "alice", readers).status == "ok"
-    yield Assistant(app.access, load_classifier(), clock=lambda: NOW)
+    made = Assistant(app.access, load_classifier(), clock=lambda: NOW)
+    _APPS[id(made)] = app
+    yield made
     app.close()
 
 
@@ -217,3 +226,41 @@ def test_odd_messages_get_a_helpful_reply(assistant: Assistant, message: str) ->
     answer = ask(assistant, message)
     assert answer["text"]
     assert "Traceback" not in answer["text"]
+
+
+def test_dates_outside_the_consent_window_are_said_plainly(assistant: Assistant) -> None:
+    """On Messenger, under a consent that shares only transactions from 1 November."""
+    from datetime import date as day
+
+    consents = _consents_of(assistant)
+    consents.grant(
+        "alice",
+        channel="messenger",
+        purposes=["customer_questions"],
+        scopes=["accounts", "transactions"],
+        transactions_from=day(2026, 11, 1),
+    )
+    conversation = Conversation(customer="alice", channel="messenger")
+    outside = assistant.respond(conversation, "how much did I spend on groceries last month?")
+    assert outside.answer == {"error": "outside_consent_window"}
+    assert "outside what you share" in outside.reply.text
+    inside = assistant.respond(conversation, "how much did I spend on coffee this month?")
+    assert inside.answer["amount"] == "22.65"
+    clipped = assistant.respond(conversation, "how much did I spend on coffee this year?")
+    assert clipped.answer["amount"] == "22.65"  # October's coffee is not shared
+    assert "I can only see transactions from 1 Nov 2026" in clipped.reply.text
+
+
+def test_top_merchants_and_category_breakdown_with_a_chart(assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    merchants = assistant.respond(conversation, "what were my top merchants last month?")
+    assert merchants.answer["breakdown"] == [
+        {"name": "Whole Foods", "amount": "128.00"},
+        {"name": "Amazon", "amount": "35.00"},
+        {"name": "Netflix", "amount": "15.49"},
+        {"name": "Starbucks", "amount": "4.50"},
+    ]
+    categories = assistant.respond(conversation, "break down my spending last month")
+    assert categories.answer["breakdown"][0] == {"name": "groceries", "amount": "128.00"}
+    assert categories.reply.image_png is not None
+    assert categories.reply.image_png.startswith(b"\x89PNG")
