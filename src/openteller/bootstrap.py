@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from openteller.domain.errors import MasterKeyError
+from openteller.domain.errors import ConfigurationError, MasterKeyError
 from openteller.privacy.access import AccessService
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.keys import LocalMasterKey, MasterKeyProvider, decode_master_key
 from openteller.privacy.reply_links import ReplyLinks
 from openteller.services.atms import AtmService
+from openteller.services.bank_http import HttpBankActions
 from openteller.services.cards import SimulatedBankCore
 from openteller.services.consents import ConsentService
 from openteller.services.erasure import ErasureService
@@ -151,8 +152,25 @@ class App:
         )
 
     @cached_property
-    def bank_core(self) -> SimulatedBankCore:
-        return SimulatedBankCore(self.engine, self.store, self.audit)
+    def bank_core(self) -> SimulatedBankCore | HttpBankActions:
+        """The bank's core for card controls: over HTTP when configured, else simulated."""
+        url = self.settings.bank_actions_url
+        if not url:
+            return SimulatedBankCore(self.engine, self.store, self.audit)
+        secret = self.settings.bank_actions_secret
+        if secret is None:
+            raise ConfigurationError(
+                "OPENTELLER_BANK_ACTIONS_URL is set but OPENTELLER_BANK_ACTIONS_SECRET is not: "
+                "requests to the bank's core must be signed"
+            )
+        return HttpBankActions(
+            self.engine,
+            self.store,
+            self.audit,
+            url=url,
+            key_id=self.settings.bank_actions_key_id,
+            secret=secret.get_secret_value().encode(),
+        )
 
     @cached_property
     def handoffs(self) -> HandoffService:

@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     week_start: int = Field(
         default=0, ge=0, le=6, description="First day of the week: 0 Monday ... 6 Sunday."
     )
+    bank_actions_url: str | None = Field(
+        default=None,
+        description=(
+            "Base URL of the bank's core for card freeze/unfreeze (signed HTTP requests); "
+            "unset: the built-in simulated bank core."
+        ),
+    )
+    bank_actions_key_id: str = Field(
+        default="openteller", description="Key id sent with signed requests to the bank's core."
+    )
+    bank_actions_secret: SecretStr | None = Field(
+        default=None, description="HMAC-SHA256 secret shared with the bank's core."
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

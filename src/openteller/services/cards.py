@@ -39,7 +39,7 @@ class SimulatedBankCore:
                     )
                 )
             }
-        return [Card(a.id, _label(a.type, a.mask), frozen.get(a.id, False)) for a in accounts]
+        return [Card(a.id, card_label(a.type, a.mask), frozen.get(a.id, False)) for a in accounts]
 
     def set_frozen(self, customer: str, account_id: str, frozen: bool, *, actor: str) -> Card:
         table = schema.card_controls
@@ -72,9 +72,9 @@ class SimulatedBankCore:
                 customer_ref=handle.id,
                 detail={"account": account_id},
             )
-        return Card(account_id, _label(account.type, account.mask), frozen)
+        return Card(account_id, card_label(account.type, account.mask), frozen)
 
 
-def _label(kind: AccountType, mask: str) -> str:
+def card_label(kind: AccountType, mask: str) -> str:
     name = "Credit card" if kind is AccountType.CREDIT_CARD else "Debit card"
     return f"{name} ••{mask}" if mask else name
