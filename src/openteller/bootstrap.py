@@ -9,10 +9,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Engine
 
 from openteller.domain.errors import ConfigurationError, MasterKeyError
 from openteller.privacy.access import AccessService
+from openteller.privacy.cipher import CustomerCipher
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.keys import LocalMasterKey, MasterKeyProvider, decode_master_key
 from openteller.privacy.reply_links import ReplyLinks
@@ -34,8 +37,9 @@ from openteller.store.keystore import AuditKeys, KeyStore
 from openteller.store.repository import LedgerStore
 from openteller.store.setup import keystore_url_for, prepare
 
-if TYPE_CHECKING:  # the assistant pulls in scikit-learn: imported only when used
+if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
+    from openteller.services.messenger import MessengerService
 
 
 def load_master_key(settings: Settings) -> MasterKeyProvider:
@@ -149,6 +153,52 @@ class App:
                 handoffs=self.handoffs,
                 privacy=ChatPrivacy(self.consents, self.erasure),
             ),
+        )
+
+    @cached_property
+    def queue_cipher(self) -> CustomerCipher:
+        """Encrypts the channel inbox and outbox (bank-level key derived from the link key,
+        itself wrapped by the master key in the key store)."""
+        material = self.keystore.link_key(self.settings.bank_id, self.keys)
+        derived = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=b"openteller channel queue"
+        ).derive(material)
+        return CustomerCipher(derived)
+
+    @property
+    def messenger_enabled(self) -> bool:
+        s = self.settings
+        return bool(s.messenger_app_secret and s.messenger_verify_token and s.messenger_page_token)
+
+    @cached_property
+    def messenger(self) -> MessengerService:
+        from openteller.channels.messenger.send import SendClient
+        from openteller.services.messenger import MessengerConfig, MessengerService
+
+        s = self.settings
+        if not (s.messenger_app_secret and s.messenger_verify_token and s.messenger_page_token):
+            raise ConfigurationError(
+                "the Messenger channel needs OPENTELLER_MESSENGER_APP_SECRET, "
+                "OPENTELLER_MESSENGER_VERIFY_TOKEN and OPENTELLER_MESSENGER_PAGE_TOKEN"
+            )
+        secret = s.messenger_app_secret.get_secret_value().encode()
+        config = MessengerConfig(
+            app_secret=secret,
+            verify_token=s.messenger_verify_token.get_secret_value(),
+            page_token=s.messenger_page_token.get_secret_value(),
+            graph_url=s.messenger_graph_url,
+        )
+        return MessengerService(
+            self.engine,
+            self.store,
+            self.audit,
+            config=config,
+            queue_cipher=self.queue_cipher,
+            assistant=lambda: self.assistant,
+            consents=self.consents,
+            discreet=self.discreet,
+            sender=SendClient(config.page_token, secret, config.graph_url),
+            public_base_url=s.public_base_url,
         )
 
     @cached_property

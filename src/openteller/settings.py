@@ -92,6 +92,19 @@ class Settings(BaseSettings):
     bank_actions_secret: SecretStr | None = Field(
         default=None, description="HMAC-SHA256 secret shared with the bank's core."
     )
+    messenger_app_secret: SecretStr | None = Field(
+        default=None, description="Messenger app secret: verifies X-Hub-Signature-256."
+    )
+    messenger_verify_token: SecretStr | None = Field(
+        default=None, description="Messenger webhook verify token (the subscribe handshake)."
+    )
+    messenger_page_token: SecretStr | None = Field(
+        default=None, description="Messenger page access token for the Send API."
+    )
+    messenger_graph_url: str = Field(
+        default="https://graph.facebook.com/v21.0",
+        description="Graph API base URL (a local recorder in tests and demos).",
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

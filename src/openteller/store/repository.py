@@ -660,6 +660,7 @@ class LedgerStore:
             schema.pending_replies,
             schema.card_controls,
             schema.handoffs,
+            schema.messenger_links,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

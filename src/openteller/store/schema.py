@@ -287,3 +287,54 @@ handoffs = Table(
     Column("status", String(20), nullable=False),  # open | claimed | closed
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Messenger page-scoped user ids linked to customers: the only place the platform's id
+#: and the bank's customer meet. Unlinking (or erasure) deletes the row.
+messenger_links = Table(
+    "messenger_links",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("psid", String(64), primary_key=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("consent_id", String(32), nullable=True),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Webhook events received and not yet handled (the inbox), keyed by Meta's delivery id
+#: so retried deliveries are stored once. Payloads are encrypted with the bank's queue key.
+channel_inbox = Table(
+    "channel_inbox",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("event_key", String(200), primary_key=True),
+    Column("channel", String(40), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | working | done | failed
+    Column("attempts", Integer, nullable=False),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("error", Text, nullable=False),
+)
+
+#: Messages to send (the outbox): durable, retried with backoff, sent at least once and
+#: deduplicated by ``id``. Payloads are encrypted with the bank's queue key.
+channel_outbox = Table(
+    "channel_outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("bank_id", String(64), nullable=False, index=True),
+    Column("channel", String(40), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # pending | working | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    Column("error", Text, nullable=False),
+)

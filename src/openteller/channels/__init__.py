@@ -1,0 +1,1 @@
+"""Channels: messaging platforms and the web chat, turned into assistant turns and back."""

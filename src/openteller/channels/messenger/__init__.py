@@ -1,0 +1,1 @@
+"""Facebook Messenger: webhook signatures and events, the Send API."""

@@ -1,0 +1,282 @@
+"""Messenger: webhook events in, assistant turns, replies out through the outbox.
+
+``receive`` runs inside the webhook request: it checks the signature on the raw bytes,
+parses, and stores each event once in the inbox (Meta retries for up to 36 hours), then
+the request is acknowledged. ``process`` (a worker task in the server, or ``openteller
+worker``) answers stored events through the assistant and queues replies in the outbox;
+``deliver`` sends them through the Send API with retries. A process killed at any point
+leaves rows that another process picks up: nothing is lost.
+
+The platform's page-scoped id (PSID) meets the bank's customer only in
+``messenger_links``; unknown senders are asked to link their account and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, insert, select
+
+from openteller.assistant.engine import Assistant, Conversation
+from openteller.assistant.replies import Button, Reply
+from openteller.channels.messenger.events import (
+    Delivery,
+    NotAPageEvent,
+    Read,
+    Unknown,
+    parse_body,
+)
+from openteller.channels.messenger.send import SendClient, SendFailed, render
+from openteller.channels.messenger.signature import valid_signature, verify_subscription
+from openteller.domain.errors import OpenTellerError
+from openteller.privacy.cipher import CustomerCipher
+from openteller.privacy.discreet import DiscreetReplies
+from openteller.services.consents import ConsentService
+from openteller.services.customers import require_customer
+from openteller.store import schema
+from openteller.store.audit_log import AuditLog
+from openteller.store.channel_queue import Inbox, Outbox
+from openteller.store.repository import LedgerStore
+
+CHANNEL = "messenger"
+LINK_TEXT = (
+    "Hello! To answer questions about your accounts I need you to link your bank "
+    "account first. You choose what I may see, and you can unlink at any time."
+)
+
+
+class InvalidSignature(OpenTellerError):
+    """A webhook post without a valid ``X-Hub-Signature-256``."""
+
+
+@dataclass(frozen=True, slots=True)
+class MessengerConfig:
+    app_secret: bytes
+    verify_token: str
+    page_token: str
+    graph_url: str
+
+
+class MessengerService:
+    def __init__(
+        self,
+        engine: Engine,
+        store: LedgerStore,
+        audit: AuditLog,
+        *,
+        config: MessengerConfig,
+        queue_cipher: CustomerCipher,
+        assistant: Callable[[], Assistant],
+        consents: ConsentService,
+        discreet: DiscreetReplies,
+        sender: SendClient,
+        public_base_url: str,
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._audit = audit
+        self.config = config
+        self._cipher = queue_cipher
+        self._assistant = assistant
+        self._consents = consents
+        self._discreet = discreet
+        self.sender = sender
+        self._base_url = public_base_url.rstrip("/")
+        self._inbox = Inbox(store.bank_id)
+        self._outbox = Outbox(store.bank_id)
+        #: Conversation context per PSID in this process (follow-ups, confirmations).
+        self._conversations: dict[str, Conversation] = {}
+
+    # -- webhook -------------------------------------------------------------------------
+    def verify(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
+        return verify_subscription(mode, token, challenge, self.config.verify_token)
+
+    def receive(self, raw: bytes, signature: str | None) -> int:
+        """Check, parse and store a webhook post; returns how many new events were kept.
+        Raises :class:`InvalidSignature`; never raises for a signed body it cannot use."""
+        if not valid_signature(self.config.app_secret, raw, signature):
+            raise InvalidSignature("missing or invalid X-Hub-Signature-256")
+        try:
+            events = parse_body(raw)
+        except NotAPageEvent as exc:
+            self._dropped("not_a_page_event", str(exc))
+            return 0
+        kept = 0
+        with self._engine.begin() as conn:
+            for event in events:
+                if isinstance(event, Delivery | Read):
+                    continue  # receipts: nothing to answer
+                if isinstance(event, Unknown):
+                    self._audit.append(
+                        conn,
+                        actor=CHANNEL,
+                        action="webhook_dropped",
+                        customer_ref="",
+                        detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
+                    )
+                    continue
+                payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
+                encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
+                kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
+        return kept
+
+    def _dropped(self, reason: str, detail: str) -> None:
+        self._audit.record(
+            actor=CHANNEL,
+            action="webhook_dropped",
+            customer_ref="",
+            detail={"reason": reason, "detail": detail[:200]},
+        )
+
+    # -- processing ----------------------------------------------------------------------
+    def process(self, limit: int = 20) -> int:
+        """Answer stored events; returns how many were handled."""
+        with self._engine.begin() as conn:
+            claimed = self._inbox.claim(conn, limit)
+        for item in claimed:
+            error = ""
+            try:
+                data = json.loads(self._cipher.decrypt(item.payload, f"inbox:{item.key}"))
+                self._handle(item.key, data)
+            except OpenTellerError as exc:
+                error = str(exc)
+            with self._engine.begin() as conn:
+                self._inbox.finish(conn, item.key, error=error)
+        return len(claimed)
+
+    def _customer_of(self, psid: str) -> str | None:
+        table = schema.messenger_links
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(schema.customers.c.external_id)
+                .join(table, table.c.customer_id == schema.customers.c.id)
+                .where(and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid))
+            ).first()
+        return None if row is None else str(row.external_id)
+
+    def _handle(self, key: str, data: dict[str, Any]) -> None:
+        kind, psid = data["kind"], data["sender"]
+        if kind == "accountlinking":
+            if data.get("status") == "unlinked":
+                self.unlink(psid)
+            return
+        if kind not in ("message", "postback"):
+            return
+        text = data.get("quick_reply") or data.get("text") or data.get("payload") or ""
+        customer = self._customer_of(psid)
+        if customer is None:
+            reply = Reply(
+                LINK_TEXT,
+                buttons=(Button("Link my account", url=f"{self._base_url}/messenger/link"),),
+            )
+            self._queue(key, psid, reply)
+            return
+        conversation = self._conversations.setdefault(
+            psid, Conversation(customer=customer, channel=CHANNEL)
+        )
+        if data.get("location"):
+            latitude, longitude = data["location"]
+            conversation.location = (float(latitude), float(longitude))
+            text = text or "nearest atm"
+        if not text:
+            self._queue(key, psid, Reply("I can read text and shared locations only."))
+            return
+        turn = self._assistant().respond(conversation, text)
+        reply = turn.reply
+        outgoing = self._discreet.outgoing(customer, reply.text, channel=CHANNEL)
+        if outgoing.discreet:
+            reply = Reply(outgoing.text)
+        self._queue(key, psid, reply)
+
+    def _queue(self, key: str, psid: str, reply: Reply) -> None:
+        with self._engine.begin() as conn:
+            for index, body in enumerate(render(psid, reply)):
+                # Deterministic: handling the same event twice queues each reply once.
+                digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+                message_id = f"{digest}:{index}"
+                payload = self._cipher.encrypt(json.dumps(body).encode(), f"outbox:{message_id}")
+                self._outbox.add(conn, message_id, CHANNEL, payload)
+
+    def deliver(self, limit: int = 20) -> int:
+        """Send queued replies; returns how many were sent."""
+        with self._engine.begin() as conn:
+            claimed = self._outbox.claim(conn, limit)
+        sent = 0
+        for item in claimed:
+            body = json.loads(self._cipher.decrypt(item.payload, f"outbox:{item.key}"))
+            try:
+                self.sender.send(body)
+            except SendFailed as exc:
+                with self._engine.begin() as conn:
+                    if exc.retryable and item.attempts < 10:
+                        self._outbox.retry_later(conn, item.key, item.attempts, str(exc))
+                    else:
+                        self._outbox.failed(conn, item.key, str(exc))
+                continue
+            with self._engine.begin() as conn:
+                self._outbox.sent(conn, item.key)
+            sent += 1
+        return sent
+
+    # -- linking -------------------------------------------------------------------------
+    def link(self, psid: str, customer: str, *, days: int = 90, actor: str = "bank") -> str:
+        """Map a PSID to a customer and record their consent for Messenger."""
+        view = self._consents.grant(
+            customer,
+            channel=CHANNEL,
+            purposes=["customer_questions", "fraud_alerts"],
+            scopes=["accounts", "balances", "transactions", "fraud_alerts", "atm_location"],
+            days=days,
+            actor=actor,
+        )
+        table = schema.messenger_links
+        with self._engine.begin() as conn:
+            handle = require_customer(self._store, conn, customer)
+            conn.execute(
+                delete(table).where(
+                    and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid)
+                )
+            )
+            conn.execute(
+                insert(table).values(
+                    bank_id=self._store.bank_id,
+                    psid=psid,
+                    customer_id=handle.id,
+                    consent_id=view.consent.id,
+                    linked_at=datetime.now(UTC),
+                )
+            )
+            self._audit.append(
+                conn,
+                actor=actor,
+                action="messenger_linked",
+                customer_ref=handle.id,
+                detail={"consent": view.consent.id},
+            )
+        return view.consent.id
+
+    def unlink(self, psid: str) -> bool:
+        """Forget the PSID and revoke the customer's Messenger consents."""
+        customer = self._customer_of(psid)
+        if customer is None:
+            return False
+        table = schema.messenger_links
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(table).where(
+                    and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid)
+                )
+            )
+        for view in self._consents.list(customer):
+            if view.consent.channel == CHANNEL and view.status.value in (
+                "Authorised",
+                "AwaitingAuthorisation",
+            ):
+                self._consents.revoke(customer, view.consent.id, actor="customer:messenger")
+        self._conversations.pop(psid, None)
+        return True

@@ -1,0 +1,196 @@
+"""The durable inbox (webhook events) and outbox (messages to send) in the database.
+
+Both are shared by every process: a row is *claimed* with a conditional UPDATE (only
+one process's update matches), held for a lease, then marked done/sent; a process that
+dies mid-way leaves a claim that expires, and another process takes the row again.
+Delivery is therefore at least once; receivers dedupe by the row's key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openteller.store import schema
+
+LEASE = timedelta(seconds=60)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    key: str
+    channel: str
+    payload: bytes
+    attempts: int
+
+
+class Inbox:
+    def __init__(self, bank_id: str) -> None:
+        self.bank_id = bank_id
+
+    def add(self, conn: Connection, key: str, channel: str, payload: bytes) -> bool:
+        """Store an event once; False when this delivery was seen before (a retry)."""
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(schema.channel_inbox).values(
+                        bank_id=self.bank_id,
+                        event_key=key[:200],
+                        channel=channel,
+                        payload=payload,
+                        status="pending",
+                        attempts=0,
+                        claimed_until=None,
+                        received_at=_now(),
+                        error="",
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
+        table = schema.channel_inbox
+        now = _now()
+        ready = and_(
+            table.c.bank_id == self.bank_id,
+            or_(
+                table.c.status == "pending",
+                and_(table.c.status == "working", table.c.claimed_until < now),
+            ),
+        )
+        rows = conn.execute(
+            select(table.c.event_key, table.c.channel, table.c.payload, table.c.attempts)
+            .where(ready)
+            .order_by(table.c.received_at)
+            .limit(limit)
+        ).all()
+        claimed = []
+        for row in rows:
+            taken = conn.execute(
+                update(table)
+                .where(and_(ready, table.c.event_key == row.event_key))
+                .values(status="working", claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+            )
+            if taken.rowcount == 1:
+                claimed.append(
+                    Claimed(row.event_key, row.channel, bytes(row.payload), row.attempts + 1)
+                )
+        return claimed
+
+    def finish(self, conn: Connection, key: str, *, error: str = "") -> None:
+        table = schema.channel_inbox
+        conn.execute(
+            update(table)
+            .where(and_(table.c.bank_id == self.bank_id, table.c.event_key == key))
+            .values(status="failed" if error else "done", claimed_until=None, error=error[:500])
+        )
+
+    def pending(self, conn: Connection) -> int:
+        table = schema.channel_inbox
+        return len(
+            conn.execute(
+                select(table.c.event_key).where(
+                    and_(
+                        table.c.bank_id == self.bank_id, table.c.status.in_(["pending", "working"])
+                    )
+                )
+            ).all()
+        )
+
+
+class Outbox:
+    def __init__(self, bank_id: str) -> None:
+        self.bank_id = bank_id
+
+    def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
+        """Queue a message once; False when a message with this id is already queued."""
+        now = _now()
+        try:
+            with conn.begin_nested():
+                self._insert(conn, message_id, channel, payload, now)
+        except IntegrityError:
+            return False
+        return True
+
+    def _insert(
+        self, conn: Connection, message_id: str, channel: str, payload: bytes, now: datetime
+    ) -> None:
+        conn.execute(
+            insert(schema.channel_outbox).values(
+                id=message_id,
+                bank_id=self.bank_id,
+                channel=channel,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                sent_at=None,
+                error="",
+            )
+        )
+
+    def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
+        table = schema.channel_outbox
+        now = _now()
+        ready = and_(
+            table.c.bank_id == self.bank_id,
+            table.c.next_attempt_at <= now,
+            table.c.status.in_(["pending", "working"]),
+        )
+        rows = conn.execute(
+            select(table.c.id, table.c.channel, table.c.payload, table.c.attempts)
+            .where(ready)
+            .order_by(table.c.created_at)
+            .limit(limit)
+        ).all()
+        claimed = []
+        for row in rows:
+            taken = conn.execute(
+                update(table)
+                .where(and_(ready, table.c.id == row.id))
+                .values(
+                    status="working", next_attempt_at=now + LEASE, attempts=table.c.attempts + 1
+                )
+            )
+            if taken.rowcount == 1:
+                claimed.append(Claimed(row.id, row.channel, bytes(row.payload), row.attempts + 1))
+        return claimed
+
+    def sent(self, conn: Connection, message_id: str) -> None:
+        table = schema.channel_outbox
+        conn.execute(
+            update(table).where(table.c.id == message_id).values(status="sent", sent_at=_now())
+        )
+
+    def retry_later(self, conn: Connection, message_id: str, attempts: int, error: str) -> None:
+        table = schema.channel_outbox
+        delay = timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
+        conn.execute(
+            update(table)
+            .where(table.c.id == message_id)
+            .values(status="pending", next_attempt_at=_now() + delay, error=error[:500])
+        )
+
+    def failed(self, conn: Connection, message_id: str, error: str) -> None:
+        table = schema.channel_outbox
+        conn.execute(
+            update(table).where(table.c.id == message_id).values(status="failed", error=error[:500])
+        )
+
+    def counts(self, conn: Connection) -> dict[str, int]:
+        table = schema.channel_outbox
+        result: dict[str, int] = {}
+        for (status,) in conn.execute(
+            select(table.c.status).where(table.c.bank_id == self.bank_id)
+        ):
+            result[status] = result.get(status, 0) + 1
+        return result

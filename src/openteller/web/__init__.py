@@ -1,0 +1,1 @@
+"""The HTTP service: FastAPI app, webhooks, health and metrics."""

@@ -1,0 +1,178 @@
+"""The FastAPI application: health, metrics, and the Messenger webhook.
+
+Stateless: everything a request needs is in the database, so several processes can run
+behind a load balancer. Webhook events are stored in the inbox and acknowledged at once;
+a worker thread in each process (or ``openteller worker``) answers them and sends the
+replies through the outbox.
+
+Every HTTP error has one shape: ``{"error": {"status": 403, "code": "forbidden",
+"message": "..."}}``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from starlette.exceptions import HTTPException
+
+from openteller.bootstrap import App
+from openteller.domain.errors import OpenTellerError
+from openteller.settings import load_settings
+
+MAX_BODY = 1_000_000  # Meta's webhook posts are far smaller
+
+
+def error(status: int, message: str) -> JSONResponse:
+    code = HTTPStatus(status).phrase.lower().replace(" ", "_")
+    return JSONResponse(
+        {"error": {"status": status, "code": code, "message": message}}, status_code=status
+    )
+
+
+class Worker:
+    """Answers stored webhook events and sends queued replies, in a background thread."""
+
+    def __init__(self, app: App, interval: float = 0.2) -> None:
+        self._app = app
+        self._interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="openteller-worker", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def run_once(self) -> int:
+        messenger = self._app.messenger
+        return messenger.process() + messenger.deliver()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except OpenTellerError:
+                busy = 0
+            if not busy:
+                self._wake.wait(self._interval)
+                self._wake.clear()
+
+
+def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
+    application = app or App(load_settings())
+    registry = CollectorRegistry()
+    webhooks = Counter(
+        "openteller_webhook_requests", "Webhook requests by result", ["result"], registry=registry
+    )
+    background = Worker(application) if worker and application.messenger_enabled else None
+
+    @asynccontextmanager
+    async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        if background is not None:
+            background.start()
+        yield
+        if background is not None:
+            background.stop()
+
+    api = FastAPI(
+        title="OpenTeller",
+        description="A conversational banking gateway with privacy by construction.",
+        lifespan=lifespan,
+    )
+    api.state.openteller = application
+
+    @api.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail))
+
+    @api.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error(422, f"{where}: {first.get('msg', 'invalid request')}")
+
+    @api.exception_handler(Exception)
+    async def unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        return error(500, "internal error (logged)")
+
+    @api.get("/healthz")
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @api.get("/readyz", response_model=None)
+    def readyz() -> dict[str, str] | JSONResponse:
+        """The database schema is current and the master key is the bank's own."""
+        try:
+            application.ready()
+        except OpenTellerError as exc:
+            return error(503, str(exc))
+        return {"status": "ready"}
+
+    @api.get("/metrics")
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @api.get("/webhooks/messenger", response_model=None)
+    def messenger_verify(
+        mode: str | None = Query(default=None, alias="hub.mode"),
+        token: str | None = Query(default=None, alias="hub.verify_token"),
+        challenge: str | None = Query(default=None, alias="hub.challenge"),
+    ) -> PlainTextResponse | JSONResponse:
+        """Meta's subscription handshake: echo ``hub.challenge`` for the right token."""
+        if not application.messenger_enabled:
+            return error(404, "the Messenger channel is not configured")
+        answer = application.messenger.verify(mode, token, challenge)
+        if answer is None:
+            webhooks.labels("bad_verify_token").inc()
+            return error(403, "wrong hub.mode or hub.verify_token")
+        return PlainTextResponse(answer)
+
+    @api.post("/webhooks/messenger", response_model=None)
+    async def messenger_events(request: Request) -> Any:
+        """Signed webhook events: stored once each, acknowledged with 200 at once."""
+        if not application.messenger_enabled:
+            return error(404, "the Messenger channel is not configured")
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_BODY:
+            webhooks.labels("too_large").inc()
+            return error(413, f"the body is larger than {MAX_BODY} bytes")
+        raw = await request.body()
+        if len(raw) > MAX_BODY:
+            webhooks.labels("too_large").inc()
+            return error(413, f"the body is larger than {MAX_BODY} bytes")
+        from openteller.services.messenger import InvalidSignature
+
+        try:
+            kept = application.messenger.receive(raw, request.headers.get("x-hub-signature-256"))
+        except InvalidSignature as exc:
+            webhooks.labels("bad_signature").inc()
+            return error(403, str(exc))
+        webhooks.labels("accepted").inc()
+        if background is not None and kept:
+            background.wake()
+        return PlainTextResponse("EVENT_RECEIVED")
+
+    return api
+
+
+def create_default_app() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (settings from the environment)."""
+    return create_app()

@@ -1,0 +1,277 @@
+"""The Messenger webhook end to end over real HTTP.
+
+OpenTeller runs in a real uvicorn server on loopback; a real local HTTP server stands in
+for the Graph API and records every Send API call. Webhook bodies are real-shaped
+(entries, batches, echoes, quick replies, locations) and carry real signatures.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+import uvicorn
+
+from openteller.bootstrap import App
+from openteller.channels.messenger.signature import appsecret_proof, sign
+from openteller.ingest.registry import build_readers
+from openteller.web.app import create_app
+from tests.db import make_settings
+from tests.samples import fixture
+
+SECRET = "app-secret-for-tests"
+VERIFY = "verify-token-for-tests"
+PAGE_TOKEN = "page-token-for-tests"
+PAGE = "106785364839212"
+ALICE = "1254459154682919"  # a linked PSID
+STRANGER = "2040113339408822"
+
+
+class GraphRecorder(ThreadingHTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Graph)
+        self.calls: list[dict[str, Any]] = []
+
+
+class _Graph(BaseHTTPRequestHandler):
+    server: GraphRecorder
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        query = parse_qs(urlparse(self.path).query)
+        self.server.calls.append(
+            {
+                "path": urlparse(self.path).path,
+                "query": {k: v[0] for k, v in query.items()},
+                "body": json.loads(self.rfile.read(length)),
+            }
+        )
+        answer = json.dumps({"recipient_id": "x", "message_id": f"m_{len(self.server.calls)}"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _serve(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def graph() -> Iterator[GraphRecorder]:
+    recorder = GraphRecorder()
+    _serve(recorder)
+    yield recorder
+    recorder.shutdown()
+    recorder.server_close()
+
+
+@pytest.fixture
+def server(
+    graph: GraphRecorder, database_url: str, keystore_url: str | None, tmp_path: Path
+) -> Iterator[tuple[str, App]]:
+    app = App(
+        make_settings(
+            database_url,
+            keystore_url,
+            tmp_path,
+            messenger_app_secret=SECRET,
+            messenger_verify_token=VERIFY,
+            messenger_page_token=PAGE_TOKEN,
+            messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}/v21.0",
+        )
+    )
+    app.init()
+    app.ingest.ingest_file(fixture("ofx/ofxparse__checking.ofx"), "alice", build_readers())
+    app.messenger.link(ALICE, "alice")
+    config = uvicorn.Config(create_app(app), host="127.0.0.1", port=0, log_level="error")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not web.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    port = web.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}", app
+    web.should_exit = True
+    thread.join(timeout=10)
+    app.close()
+
+
+def body(*messaging: dict[str, Any], page: str = PAGE) -> bytes:
+    return json.dumps(
+        {
+            "object": "page",
+            "entry": [{"id": page, "time": 1732000000000, "messaging": list(messaging)}],
+        }
+    ).encode()
+
+
+def text_message(psid: str, mid: str, text: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "sender": {"id": psid},
+        "recipient": {"id": PAGE},
+        "timestamp": 1732000000000,
+        "message": {"mid": mid, "text": text, **extra},
+    }
+
+
+def post(url: str, raw: bytes, signature: str | None = "auto") -> httpx.Response:
+    headers = {"Content-Type": "application/json"}
+    if signature == "auto":
+        headers["X-Hub-Signature-256"] = sign(SECRET.encode(), raw)
+    elif signature is not None:
+        headers["X-Hub-Signature-256"] = signature
+    return httpx.post(f"{url}/webhooks/messenger", content=raw, headers=headers, timeout=10)
+
+
+def wait_for(graph: GraphRecorder, count: int, seconds: float = 15) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + seconds
+    while len(graph.calls) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return graph.calls
+
+
+def test_verification_handshake(server: tuple[str, App]) -> None:
+    url, _app = server
+    ok = httpx.get(
+        f"{url}/webhooks/messenger",
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "1158201444"},
+    )
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    wrong = httpx.get(
+        f"{url}/webhooks/messenger",
+        params={"hub.mode": "subscribe", "hub.verify_token": "nope", "hub.challenge": "1"},
+    )
+    assert wrong.status_code == 403
+    assert wrong.json()["error"]["code"] == "forbidden"
+
+
+def test_a_signed_question_is_answered_through_the_send_api(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    response = post(url, body(text_message(ALICE, "m_1", "what's my balance?")))
+    assert response.status_code == 200 and response.text == "EVENT_RECEIVED"
+    (call,) = wait_for(graph, 1)
+    assert call["path"] == "/v21.0/me/messages"
+    assert call["query"]["access_token"] == PAGE_TOKEN
+    assert call["query"]["appsecret_proof"] == appsecret_proof(SECRET.encode(), PAGE_TOKEN)
+    assert call["body"]["recipient"] == {"id": ALICE}
+    assert call["body"]["messaging_type"] == "RESPONSE"
+    assert "$75.99 available" in call["body"]["message"]["text"]
+    assert "1452687" not in json.dumps(call["body"])  # never a full account number
+
+
+def test_retried_deliveries_are_answered_once(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    raw = body(text_message(ALICE, "m_same", "hi"))
+    for _ in range(3):
+        assert post(url, raw).status_code == 200
+    wait_for(graph, 1)
+    time.sleep(0.5)
+    assert len(graph.calls) == 1
+
+
+def test_batches_unknown_senders_echoes_and_receipts(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    raw = body(
+        text_message(STRANGER, "m_2", "how much did I spend?"),
+        text_message(ALICE, "m_3", "x", is_echo=True),  # the page's own message: ignored
+        {
+            "sender": {"id": ALICE},
+            "recipient": {"id": PAGE},
+            "timestamp": 1,
+            "delivery": {"mids": ["m_1"], "watermark": 1},
+        },
+        {"sender": {"id": ALICE}, "recipient": {"id": PAGE}, "timestamp": 2, "reaction": {}},
+        text_message(ALICE, "m_4", "thanks"),
+    )
+    assert post(url, raw).status_code == 200
+    calls = wait_for(graph, 2)
+    time.sleep(0.5)
+    by_recipient = {c["body"]["recipient"]["id"]: c["body"] for c in graph.calls}
+    assert set(by_recipient) == {STRANGER, ALICE} and len(graph.calls) == 2
+    link = by_recipient[STRANGER]["message"]["attachment"]["payload"]
+    assert link["template_type"] == "button" and "link your bank account" in link["text"]
+    assert "welcome" in by_recipient[ALICE]["message"]["text"].lower()
+    del calls
+
+
+def test_quick_replies_respect_the_platform_limits(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    post(url, body(text_message(ALICE, "m_5", "hello")))
+    (call,) = wait_for(graph, 1)
+    quick = call["body"]["message"]["quick_replies"]
+    assert 0 < len(quick) <= 13 and all(len(q["title"]) <= 20 for q in quick)
+
+
+@pytest.mark.parametrize(
+    ("signature", "status"),
+    [(None, 403), ("sha256=" + "0" * 64, 403), ("sha1=abc", 403)],
+)
+def test_missing_or_forged_signatures_are_refused(
+    server: tuple[str, App], graph: GraphRecorder, signature: str | None, status: int
+) -> None:
+    url, _app = server
+    response = post(url, body(text_message(ALICE, "m_6", "balance")), signature=signature)
+    assert response.status_code == status
+    assert response.json()["error"]["status"] == status
+    time.sleep(0.3)
+    assert graph.calls == []
+
+
+def test_signed_garbage_is_acknowledged_and_dropped(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, app = server
+    for raw in (b"{not json", json.dumps({"object": "instagram"}).encode(), b"\xff\xfe"):
+        assert post(url, raw).status_code == 200
+    assert [r.action for r in app.audit.records()].count("webhook_dropped") == 3
+    assert post(url, b"x" * 1_000_001).status_code == 413
+    time.sleep(0.3)
+    assert graph.calls == []
+
+
+def test_unicode_is_verified_on_the_raw_bytes(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    raw = (
+        b'{"object":"page","entry":[{"id":"' + PAGE.encode() + b'","time":1,"messaging":[{"sender"'
+        b':{"id":"' + ALICE.encode() + b'"},"recipient":{"id":"' + PAGE.encode() + b'"},"timestamp'
+        b'":1,"message":{"mid":"m_u","text":"Gr\\u00fc\\u00dfe, wie ist mein Kontostand?"}}]}]}'
+    )
+    assert post(url, raw).status_code == 200
+    assert len(wait_for(graph, 1)) == 1
+
+
+def test_health_readiness_and_metrics(server: tuple[str, App]) -> None:
+    url, _app = server
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{url}/readyz").json() == {"status": "ready"}
+    post(url, body(text_message(ALICE, "m_7", "hi")), signature=None)
+    metrics = httpx.get(f"{url}/metrics").text
+    assert 'openteller_webhook_requests_total{result="bad_signature"} 1.0' in metrics
+    missing = httpx.get(f"{url}/nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
