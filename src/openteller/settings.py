@@ -105,6 +105,14 @@ class Settings(BaseSettings):
         default="https://graph.facebook.com/v21.0",
         description="Graph API base URL (a local recorder in tests and demos).",
     )
+    demo_login_password: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Demo only: the password of the built-in login page used at account linking "
+            "(any existing customer id). Unset in production, where the bank's identity "
+            "provider signs customers in."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -29,6 +29,8 @@ class Button:
     title: str
     payload: str = ""
     url: str = ""
+    #: "" (a postback or a link) or "account_link" (the platform's account-linking button)
+    kind: str = ""
 
     def __post_init__(self) -> None:
         if not self.title or len(self.title) > MAX_TITLE:

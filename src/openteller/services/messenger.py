@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
@@ -44,6 +45,7 @@ from openteller.store.channel_queue import Inbox, Outbox
 from openteller.store.repository import LedgerStore
 
 CHANNEL = "messenger"
+LINK_CODE_LIFETIME = timedelta(minutes=10)
 LINK_TEXT = (
     "Hello! To answer questions about your accounts I need you to link your bank "
     "account first. You choose what I may see, and you can unlink at any time."
@@ -164,6 +166,8 @@ class MessengerService:
         if kind == "accountlinking":
             if data.get("status") == "unlinked":
                 self.unlink(psid)
+            elif data.get("status") == "linked":
+                self._linked(psid, str(data.get("authorization_code", "")))
             return
         if kind not in ("message", "postback"):
             return
@@ -172,7 +176,13 @@ class MessengerService:
         if customer is None:
             reply = Reply(
                 LINK_TEXT,
-                buttons=(Button("Link my account", url=f"{self._base_url}/messenger/link"),),
+                buttons=(
+                    Button(
+                        "Link my account",
+                        url=f"{self._base_url}/messenger/link",
+                        kind="account_link",
+                    ),
+                ),
             )
             self._queue(key, psid, reply)
             return
@@ -260,6 +270,43 @@ class MessengerService:
             )
         return view.consent.id
 
+    def issue_link_code(self, customer: str) -> str:
+        """A one-time code for the signed-in customer, handed to Messenger at linking."""
+        code = secrets.token_urlsafe(32)
+        with self._engine.begin() as conn:
+            handle = require_customer(self._store, conn, customer)
+            conn.execute(
+                insert(schema.link_codes).values(
+                    code_hash=_code_hash(code),
+                    bank_id=self._store.bank_id,
+                    customer_id=handle.id,
+                    expires_at=datetime.now(UTC) + LINK_CODE_LIFETIME,
+                )
+            )
+        return code
+
+    def _linked(self, psid: str, code: str) -> None:
+        table = schema.link_codes
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                select(table.c.customer_id, table.c.expires_at, schema.customers.c.external_id)
+                .join(schema.customers, schema.customers.c.id == table.c.customer_id)
+                .where(
+                    and_(
+                        table.c.code_hash == _code_hash(code),
+                        table.c.bank_id == self._store.bank_id,
+                    )
+                )
+            ).first()
+            conn.execute(delete(table).where(table.c.code_hash == _code_hash(code)))
+        expires = row.expires_at if row is not None else None
+        if expires is not None and expires.tzinfo is None:
+            expires = expires.replace(tzinfo=UTC)
+        if row is None or expires is None or expires < datetime.now(UTC):
+            self._dropped("bad_link_code", "an unknown, used or expired authorization code")
+            return
+        self.link(psid, str(row.external_id), actor="customer:messenger")
+
     def unlink(self, psid: str) -> bool:
         """Forget the PSID and revoke the customer's Messenger consents."""
         customer = self._customer_of(psid)
@@ -280,3 +327,7 @@ class MessengerService:
                 self._consents.revoke(customer, view.consent.id, actor="customer:messenger")
         self._conversations.pop(psid, None)
         return True
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()

@@ -661,6 +661,7 @@ class LedgerStore:
             schema.card_controls,
             schema.handoffs,
             schema.messenger_links,
+            schema.link_codes,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

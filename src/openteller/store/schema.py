@@ -338,3 +338,20 @@ channel_outbox = Table(
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("error", Text, nullable=False),
 )
+
+#: One-time codes of the account-linking flow: the bank's login page issues one for the
+#: signed-in customer, Messenger hands it back with the user's PSID. Only a hash is kept.
+link_codes = Table(
+    "link_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("bank_id", String(64), nullable=False),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

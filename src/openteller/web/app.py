@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException
 from openteller.bootstrap import App
 from openteller.domain.errors import OpenTellerError
 from openteller.settings import load_settings
+from openteller.web.linking import add_linking_routes
 
 MAX_BODY = 1_000_000  # Meta's webhook posts are far smaller
 
@@ -170,6 +171,8 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
             background.wake()
         return PlainTextResponse("EVENT_RECEIVED")
 
+    if application.messenger_enabled:
+        add_linking_routes(api, application)
     return api
 
 

@@ -93,6 +93,7 @@ def server(
             messenger_verify_token=VERIFY,
             messenger_page_token=PAGE_TOKEN,
             messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}/v21.0",
+            demo_login_password="demo-pass",
         )
     )
     app.init()
@@ -275,3 +276,75 @@ def test_health_readiness_and_metrics(server: tuple[str, App]) -> None:
     assert 'openteller_webhook_requests_total{result="bad_signature"} 1.0' in metrics
     missing = httpx.get(f"{url}/nope")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+REDIRECT = "https://www.facebook.com/messenger_platform/account_linking/?account_linking_token=T"
+
+
+def test_account_linking_from_the_button_to_the_consent(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, app = server
+    post(url, body(text_message(STRANGER, "m_l1", "what's my balance?")))
+    (prompt,) = wait_for(graph, 1)
+    button = prompt["body"]["message"]["attachment"]["payload"]["buttons"][0]
+    assert button == {"type": "account_link", "url": "http://localhost:8000/messenger/link"}
+    form = httpx.get(f"{url}/messenger/link", params={"redirect_uri": REDIRECT})
+    assert form.status_code == 200 and 'name="password"' in form.text
+    assert "Never for advertising" in form.text
+    wrong = httpx.post(
+        f"{url}/messenger/link",
+        data={"redirect_uri": REDIRECT, "customer": "alice", "password": "nope"},
+    )
+    assert wrong.status_code == 401 and "Wrong customer number or password" in wrong.text
+    done = httpx.post(
+        f"{url}/messenger/link",
+        data={"redirect_uri": REDIRECT, "customer": "alice", "password": "demo-pass"},
+    )
+    assert done.status_code == 303
+    location = done.headers["location"]
+    assert location.startswith(REDIRECT + "&authorization_code=")
+    code = location.split("authorization_code=")[1]
+    linking = {
+        "sender": {"id": STRANGER},
+        "recipient": {"id": PAGE},
+        "timestamp": 3,
+        "account_linking": {"status": "linked", "authorization_code": code},
+    }
+    assert post(url, body(linking)).status_code == 200
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and app.messenger._customer_of(STRANGER) is None:
+        time.sleep(0.05)
+    assert app.messenger._customer_of(STRANGER) == "alice"
+    post(url, body(text_message(STRANGER, "m_l2", "what's my balance?")))
+    answered = wait_for(graph, 2)
+    assert "$75.99 available" in answered[1]["body"]["message"]["text"]
+    # The code was single-use: replaying the event links nobody else.
+    replay = {**linking, "sender": {"id": "3000000000000001"}, "timestamp": 4}
+    post(url, body(replay))
+    time.sleep(0.5)
+    assert app.messenger._customer_of("3000000000000001") is None
+    # Unlinking revokes the consent.
+    unlink = {
+        "sender": {"id": STRANGER},
+        "recipient": {"id": PAGE},
+        "timestamp": 5,
+        "account_linking": {"status": "unlinked"},
+    }
+    post(url, body(unlink))
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and app.messenger._customer_of(STRANGER) is not None:
+        time.sleep(0.05)
+    assert app.messenger._customer_of(STRANGER) is None
+
+
+def test_the_link_page_refuses_other_redirects(server: tuple[str, App]) -> None:
+    url, _app = server
+    evil = httpx.get(f"{url}/messenger/link", params={"redirect_uri": "https://evil.example/x"})
+    assert evil.status_code == 400
+    form = httpx.post(
+        f"{url}/messenger/link",
+        content=b"{}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert form.status_code == 415

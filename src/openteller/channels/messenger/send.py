@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from openteller.assistant.replies import Reply
+from openteller.assistant.replies import Button, Reply
 from openteller.channels.messenger.signature import appsecret_proof
 from openteller.domain.errors import OpenTellerError
 
@@ -39,6 +39,14 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) < limit else text[: limit - 2] + "…"
 
 
+def _button(button: Button) -> dict[str, Any]:
+    if button.kind == "account_link":
+        return {"type": "account_link", "url": button.url}
+    if button.url:
+        return {"type": "web_url", "url": button.url, "title": button.title[:20]}
+    return {"type": "postback", "payload": button.payload[:1000], "title": button.title[:20]}
+
+
 def render(recipient: str, reply: Reply, *, tag: str | None = None) -> list[dict[str, Any]]:
     """The Send API request bodies for one reply (text or template, then an image)."""
     base: dict[str, Any] = {"recipient": {"id": recipient}}
@@ -47,12 +55,7 @@ def render(recipient: str, reply: Reply, *, tag: str | None = None) -> list[dict
     else:
         base["messaging_type"] = "RESPONSE"
     bodies: list[dict[str, Any]] = []
-    buttons = [
-        {"type": "web_url", "url": b.url, "title": b.title[:20]}
-        if b.url
-        else {"type": "postback", "payload": b.payload[:1000], "title": b.title[:20]}
-        for b in reply.buttons[:3]
-    ]
+    buttons = [_button(b) for b in reply.buttons[:3]]
     if buttons:
         message: dict[str, Any] = {
             "attachment": {

@@ -1,4 +1,4 @@
-"""Channels: Messenger links, the webhook inbox and the outbox.
+"""Channels: Messenger links and linking codes, the webhook inbox and the outbox.
 
 Revision ID: 0005
 Revises: 0004
@@ -56,8 +56,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_channel_outbox_bank_id", "channel_outbox", ["bank_id"])
     op.create_index("ix_channel_outbox_status", "channel_outbox", ["status"])
+    op.create_table(
+        "link_codes",
+        sa.Column("code_hash", sa.String(64), primary_key=True),
+        sa.Column("bank_id", sa.String(64), nullable=False),
+        sa.Column(
+            "customer_id",
+            sa.String(32),
+            sa.ForeignKey("customers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_link_codes_customer_id", "link_codes", ["customer_id"])
 
 
 def downgrade() -> None:
-    for table in ("channel_outbox", "channel_inbox", "messenger_links"):
+    for table in ("link_codes", "channel_outbox", "channel_inbox", "messenger_links"):
         op.drop_table(table)
