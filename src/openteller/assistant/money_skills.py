@@ -215,6 +215,12 @@ class MoneySkills:
             f"({period_words(period, self.locale)}), "
             f"{plural(total.count, 'transaction')}, across {accounts}."
         )
+        if total.count == 0 and amount == 0:
+            nothing = "spent nothing" if intent is Intent.SPENDING else "received nothing"
+            text = (
+                f"You {nothing}{subject} {when} ({period_words(period, self.locale)}), "
+                f"across {accounts}."
+            )
         if intent is Intent.SPENDING and amount < 0:
             text = (
                 f"Refunds outweighed purchases{subject} {when} "

@@ -211,6 +211,7 @@ def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
     earlier = assistant.respond(totals, "and the month before?")
     assert earlier.period is not None and earlier.period.start == date(2026, 9, 1)
     assert earlier.answer["amount"] == "0.00"
+    assert earlier.reply.text.startswith("You spent nothing on coffee")
 
 
 def test_comparison_with_last_month(assistant: Assistant) -> None:
