@@ -155,6 +155,10 @@ class App:
             ),
         )
 
+    def keystore_link_key(self) -> bytes:
+        """The bank's link key (wrapped by the master key in the key store)."""
+        return self.keystore.link_key(self.settings.bank_id, self.keys)
+
     @cached_property
     def queue_cipher(self) -> CustomerCipher:
         """Encrypts the channel inbox and outbox (bank-level key derived from the link key,

@@ -374,7 +374,7 @@ class MoneySkills:
         if isinstance(scoped, Answer):
             return scoped
         _views, chosen = scoped
-        search_all_time = slots.period is None and (slots.limit or slots.merchant)
+        search_all_time = slots.period is None and (slots.limit or slots.merchant or slots.recent)
         asked = (
             slots.period.period
             if slots.period

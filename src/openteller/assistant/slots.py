@@ -174,6 +174,7 @@ _BY_MERCHANT = re.compile(
     r"\b(?:top merchants|by merchant|per merchant|which (?:shops|stores|merchants|places)"
     r"|where do i (?:spend|shop) (?:the )?most|biggest merchants)\b"
 )
+_RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
 _MONTHLY = re.compile(r"\b(?:per month|by month|monthly|each month|month by month)\b")
 _STOP = frozenset(
     """a an the my me i on in at for of to from by with and or is was were did do does have has
@@ -205,6 +206,7 @@ class Slots:
     limit: int | None = None
     compare: str | None = None  # "previous" or "usual"
     breakdown: str | None = None  # "category", "merchant" or "month"
+    recent: bool = False  # "recent", "latest", "last": the newest, whatever the period
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def is_empty(self) -> bool:
@@ -339,6 +341,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     elif _BREAKDOWN.search(lowered):
         breakdown = "month" if _MONTHLY.search(lowered) else "category"
     return Slots(
+        recent=bool(_RECENT.search(lowered)) and period is None,
         period=period,
         category=category,
         merchant=merchant,

@@ -26,7 +26,9 @@ from starlette.exceptions import HTTPException
 from openteller.bootstrap import App
 from openteller.domain.errors import OpenTellerError
 from openteller.settings import load_settings
+from openteller.web.chat import add_chat_routes
 from openteller.web.linking import add_linking_routes
+from openteller.web.sessions import Sessions
 
 MAX_BODY = 1_000_000  # Meta's webhook posts are far smaller
 
@@ -173,6 +175,9 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
 
     if application.messenger_enabled:
         add_linking_routes(api, application)
+    sessions = Sessions(application.keystore_link_key())
+    api.state.sessions = sessions
+    add_chat_routes(api, application, sessions)
     return api
 
 
