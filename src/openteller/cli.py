@@ -476,8 +476,13 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to create the demo bank.")] = Path(
         "openteller-demo"
     ),
+    serve: Annotated[
+        bool, typer.Option(help="Start the server and print the web chat link.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port for the demo server.")] = 8000,
 ) -> None:
-    """Create a fresh demo bank: key, SQLite database, three synthetic customers.
+    """Create a fresh demo bank (key, SQLite database, three synthetic customers, ATMs),
+    start the server and print a web chat link with alice signed in (Ctrl-C stops it).
 
     Example: openteller demo
     """
@@ -502,12 +507,35 @@ def demo(
     console.print(f"  {env} openteller accounts --customer alice", highlight=False, soft_wrap=True)
     for command in (
         f"transactions --customer alice --since {date.today().replace(day=1)}",
+        'ask --customer alice "how much did I spend on groceries last month?"',
         "consent list --customer alice      # alice linked Messenger",
         "audit trail --customer alice       # who read her data, when and why",
         "audit verify                       # the tamper-evident log checks out",
         "export --customer alice --output alice.json",
     ):
         console.print(f"  {env} openteller {command}", highlight=False, soft_wrap=True)
+    if serve:
+        _serve_demo(result.settings, port)
+
+
+def _serve_demo(settings: Any, port: int) -> None:
+    import uvicorn
+
+    from openteller.web.app import create_app
+
+    app = App(settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"}))
+    api = create_app(app)
+    token = api.state.sessions.issue("alice")
+    console.print(
+        f"\n[bold]Web chat, signed in as alice:[/] http://127.0.0.1:{port}/chat/login?token={token}"
+        f"\nPrivacy dashboard: http://127.0.0.1:{port}/privacy   (Ctrl-C stops the server)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    try:
+        uvicorn.run(api, host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        app.close()
 
 
 register_privacy_commands(cli)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 from openteller.bootstrap import App
@@ -78,6 +79,9 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
             )
             for path in (checking_file, card_file):
                 reports.append(app.ingest.ingest_file(path, customer, readers))
+        app.atms.load_bytes(
+            resources.files("openteller.demo").joinpath("atms.csv").read_bytes(), "demo ATMs"
+        )
         # Alice linked Messenger: a consent for her own questions, balances and spending.
         if all(r.status == "ok" for r in reports):
             app.consents.grant(
