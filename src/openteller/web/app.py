@@ -25,12 +25,15 @@ from starlette.exceptions import HTTPException
 
 from openteller.bootstrap import App
 from openteller.domain.errors import OpenTellerError
+from openteller.logs import configure as configure_logging
+from openteller.logs import get_logger
 from openteller.settings import load_settings
 from openteller.web.chat import add_chat_routes
 from openteller.web.linking import add_linking_routes
 from openteller.web.sessions import Sessions
 
-MAX_BODY = 1_000_000  # Meta's webhook posts are far smaller
+MAX_BODY = 1_000_000
+log = get_logger("openteller.web")  # Meta's webhook posts are far smaller
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -71,7 +74,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except OpenTellerError:
+            except OpenTellerError as exc:
+                log.error("worker_failed", error=exc.__class__.__name__)
                 busy = 0
             if not busy:
                 self._wake.wait(self._interval)
@@ -80,6 +84,7 @@ class Worker:
 
 def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     application = app or App(load_settings())
+    configure_logging(application.settings.log_level)
     registry = CollectorRegistry()
     webhooks = Counter(
         "openteller_webhook_requests", "Webhook requests by result", ["result"], registry=registry
@@ -112,7 +117,8 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
         return error(422, f"{where}: {first.get('msg', 'invalid request')}")
 
     @api.exception_handler(Exception)
-    async def unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled", path=request.url.path, error=exc.__class__.__name__)
         return error(500, "internal error (logged)")
 
     @api.get("/healthz")
@@ -167,8 +173,10 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
             kept = application.messenger.receive(raw, request.headers.get("x-hub-signature-256"))
         except InvalidSignature as exc:
             webhooks.labels("bad_signature").inc()
+            log.warning("webhook_refused", channel="messenger", reason="signature")
             return error(403, str(exc))
         webhooks.labels("accepted").inc()
+        log.info("webhook", channel="messenger", events=kept, bytes=len(raw))
         if background is not None and kept:
             background.wake()
         return PlainTextResponse("EVENT_RECEIVED")
