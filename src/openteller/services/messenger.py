@@ -13,11 +13,13 @@ The platform's page-scoped id (PSID) meets the bank's customer only in
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +37,7 @@ from openteller.channels.messenger.events import (
 from openteller.channels.messenger.send import SendClient, SendFailed, render
 from openteller.channels.messenger.signature import valid_signature, verify_subscription
 from openteller.domain.errors import OpenTellerError
-from openteller.privacy.cipher import CustomerCipher
+from openteller.privacy.cipher import CustomerCipher, DecryptionError
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.services.consents import ConsentService
 from openteller.services.customers import require_customer
@@ -46,6 +48,7 @@ from openteller.store.repository import LedgerStore
 
 CHANNEL = "messenger"
 LINK_CODE_LIFETIME = timedelta(minutes=10)
+PAYLOAD_LIFETIME = 24 * 3600  # a button stays usable for a day
 LINK_TEXT = (
     "Hello! To answer questions about your accounts I need you to link your bank "
     "account first. You choose what I may see, and you can unlink at any time."
@@ -171,7 +174,14 @@ class MessengerService:
             return
         if kind not in ("message", "postback"):
             return
-        text = data.get("quick_reply") or data.get("text") or data.get("payload") or ""
+        chosen = data.get("quick_reply") or data.get("payload") or ""
+        text = data.get("text") or ""
+        if chosen:
+            opened = self._unseal(psid, chosen)
+            if opened is None:
+                self._dropped("bad_payload", "a button payload that is not ours or expired")
+                return
+            text = opened
         customer = self._customer_of(psid)
         if customer is None:
             reply = Reply(
@@ -203,7 +213,39 @@ class MessengerService:
             reply = Reply(outgoing.text)
         self._queue(key, psid, reply)
 
+    def _seal(self, psid: str, payload: str) -> str:
+        """An opaque, short-lived, authenticated stand-in for a button's payload: the
+        platform sees no words of ours, and a changed or replayed-late one is refused."""
+        expires = int(time.time()) + PAYLOAD_LIFETIME
+        sealed = self._cipher.encrypt(json.dumps([payload, expires]).encode(), f"payload:{psid}")
+        return "ot1." + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+    def _unseal(self, psid: str, token: str) -> str | None:
+        if not token.startswith("ot1."):
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token[4:] + "=" * (-len(token[4:]) % 4))
+            payload, expires = json.loads(self._cipher.decrypt(raw, f"payload:{psid}"))
+        except (ValueError, DecryptionError):
+            return None
+        if not isinstance(payload, str) or not isinstance(expires, int) or expires < time.time():
+            return None
+        return payload
+
+    def _sealed(self, psid: str, reply: Reply) -> Reply:
+        return replace(
+            reply,
+            quick_replies=tuple(
+                replace(q, payload=self._seal(psid, q.payload)) for q in reply.quick_replies
+            ),
+            buttons=tuple(
+                replace(b, payload=self._seal(psid, b.payload)) if b.payload else b
+                for b in reply.buttons
+            ),
+        )
+
     def _queue(self, key: str, psid: str, reply: Reply) -> None:
+        reply = self._sealed(psid, reply)
         with self._engine.begin() as conn:
             for index, body in enumerate(render(psid, reply)):
                 # Deterministic: handling the same event twice queues each reply once.

@@ -348,3 +348,26 @@ def test_the_link_page_refuses_other_redirects(server: tuple[str, App]) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert form.status_code == 415
+
+
+def test_quick_reply_payloads_are_opaque_sealed_and_checked(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, app = server
+    post(url, body(text_message(ALICE, "m_q1", "hello")))
+    (offer,) = wait_for(graph, 1)
+    choices = {q["title"]: q["payload"] for q in offer["body"]["message"]["quick_replies"]}
+    sealed = choices["My balance"]
+    assert sealed.startswith("ot1.") and "balance" not in sealed
+    tapped = text_message(ALICE, "m_q2", "My balance", quick_reply={"payload": sealed})
+    post(url, body(tapped))
+    answered = wait_for(graph, 2)
+    assert "available" in answered[1]["body"]["message"]["text"]
+    forged = text_message(
+        ALICE, "m_q3", "My balance", quick_reply={"payload": sealed[:-4] + "AAAA"}
+    )
+    other = text_message(STRANGER, "m_q4", "My balance", quick_reply={"payload": sealed})
+    post(url, body(forged, other))  # tampered, and replayed by another user
+    time.sleep(1)
+    assert len(graph.calls) == 2
+    assert [r.action for r in app.audit.records()].count("webhook_dropped") == 2
