@@ -105,6 +105,17 @@ class Settings(BaseSettings):
         default="https://graph.facebook.com/v21.0",
         description="Graph API base URL (a local recorder in tests and demos).",
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="The bank's OpenID Connect issuer URL (sign-in at account linking).",
+    )
+    oidc_client_id: str | None = Field(default=None, description="OIDC client id of OpenTeller.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="OIDC client secret (confidential clients; PKCE is always used)."
+    )
+    oidc_customer_claim: str = Field(
+        default="sub", description="The ID token claim holding the bank's customer id."
+    )
     demo_login_password: SecretStr | None = Field(
         default=None,
         description=(

@@ -11,7 +11,9 @@ Only Messenger's own redirect address is accepted (no open redirect).
 
 from __future__ import annotations
 
+import base64
 import hmac
+import json
 from html import escape
 from urllib.parse import parse_qs, urlencode, urlparse
 
@@ -20,9 +22,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from openteller.bootstrap import App
 from openteller.domain.errors import OpenTellerError
+from openteller.privacy.cipher import DecryptionError
+from openteller.web.oidc import Attempt, OidcClient, SignInFailed
 
 REDIRECT_HOSTS = {"www.facebook.com", "facebook.com", "www.messenger.com", "m.facebook.com"}
 REDIRECT_PATH = "/messenger_platform/account_linking"
+ATTEMPT_COOKIE = "ot_oidc"
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -66,12 +71,85 @@ def add_linking_routes(api: FastAPI, application: App) -> None:
             status_code=status,
         )
 
-    @api.get("/messenger/link", response_class=HTMLResponse)
-    def link_page(redirect_uri: str = "") -> HTMLResponse:
-        """The sign-in page Messenger opens for account linking."""
+    settings = application.settings
+    oidc = (
+        OidcClient(
+            settings.oidc_issuer,
+            settings.oidc_client_id,
+            settings.oidc_client_secret.get_secret_value() if settings.oidc_client_secret else None,
+            customer_claim=settings.oidc_customer_claim,
+        )
+        if settings.oidc_issuer and settings.oidc_client_id
+        else None
+    )
+    callback = settings.public_base_url.rstrip("/") + "/oidc/callback"
+
+    def seal(data: dict[str, str]) -> str:
+        raw = application.queue_cipher.encrypt(json.dumps(data).encode(), "oidc-attempt")
+        return base64.urlsafe_b64encode(raw).decode()
+
+    def unseal(token: str | None) -> dict[str, str] | None:
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token.encode())
+            data = json.loads(application.queue_cipher.decrypt(raw, "oidc-attempt"))
+        except (ValueError, DecryptionError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    @api.get("/messenger/link", response_model=None)
+    def link_page(redirect_uri: str = "") -> Response:
+        """The sign-in page Messenger opens for account linking: the bank's identity
+        provider when configured, else the demo login."""
         if not allowed_redirect(redirect_uri):
             return page("", "This page must be opened from Messenger.", 400)
-        return page(redirect_uri)
+        if oidc is None:
+            return page(redirect_uri)
+        attempt = Attempt.new()
+        try:
+            target = oidc.authorization_url(attempt, callback)
+        except SignInFailed as exc:
+            return page(redirect_uri, str(exc), 502)
+        response = RedirectResponse(target, status_code=303)
+        state = {
+            "state": attempt.state,
+            "verifier": attempt.verifier,
+            "nonce": attempt.nonce,
+            "redirect": redirect_uri,
+        }
+        response.set_cookie(
+            ATTEMPT_COOKIE, seal(state), httponly=True, samesite="lax", max_age=600, path="/oidc"
+        )
+        return response
+
+    @api.get("/oidc/callback", response_model=None)
+    def oidc_callback(request: Request, code: str = "", state: str = "") -> Response:
+        """Back from the identity provider: check, sign in, hand Messenger its code."""
+        attempt_data = unseal(request.cookies.get(ATTEMPT_COOKIE))
+        if (
+            oidc is None
+            or attempt_data is None
+            or not hmac.compare_digest(state.encode(), attempt_data.get("state", "").encode())
+        ):
+            return page(
+                "",
+                "This sign-in has expired or was not started here. Try again from Messenger.",
+                400,
+            )
+        attempt = Attempt(attempt_data["state"], attempt_data["verifier"], attempt_data["nonce"])
+        redirect = attempt_data.get("redirect", "")
+        try:
+            customer = oidc.customer(attempt, code, callback)
+            link_code = application.messenger.issue_link_code(customer)
+        except OpenTellerError as exc:
+            return page(redirect, f"Sign-in failed: {exc}", 401)
+        separator = "&" if "?" in redirect else "?"
+        response = RedirectResponse(
+            redirect + separator + urlencode({"authorization_code": link_code}), status_code=303
+        )
+        response.delete_cookie(ATTEMPT_COOKIE, path="/oidc")
+        return response
 
     @api.post("/messenger/link", response_model=None)
     async def link_submit(request: Request) -> Response:
