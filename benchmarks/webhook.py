@@ -58,12 +58,11 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-def _serve_openteller(port: int, graph_port: int, workdir: str) -> None:
+def _serve_openteller(port: int, graph_port: int, workdir: str, key: str) -> None:
     import uvicorn
 
     from openteller.bootstrap import App
     from openteller.ingest.registry import build_readers
-    from openteller.privacy.keys import generate_master_key_text
     from openteller.settings import Settings
     from openteller.web.app import create_app
 
@@ -71,7 +70,7 @@ def _serve_openteller(port: int, graph_port: int, workdir: str) -> None:
     app = App(
         Settings(
             database_url=f"sqlite:///{folder}/bench.db",
-            master_key=generate_master_key_text(),
+            master_key=key,
             master_key_file=folder / "unused.key",
             messenger_app_secret=SECRET,
             messenger_verify_token="v",
@@ -84,7 +83,31 @@ def _serve_openteller(port: int, graph_port: int, workdir: str) -> None:
     statement = Path(__file__).resolve().parents[1] / "tests/fixtures/ofx/ofxparse__checking.ofx"
     app.ingest.ingest_file(statement, "alice", build_readers())
     app.messenger.link(PSID, "alice")
-    uvicorn.run(create_app(app), host="127.0.0.1", port=port, log_level="error")
+    uvicorn.run(create_app(app, worker=False), host="127.0.0.1", port=port, log_level="error")
+
+
+def _answer(workdir: str, graph_port: int, database: str, key: str) -> None:
+    """A separate `openteller worker`-like process answering the stored events."""
+    from openteller.bootstrap import App
+    from openteller.settings import Settings
+    from openteller.web.app import Worker
+
+    app = App(
+        Settings(
+            database_url=database,
+            master_key=key,
+            master_key_file=Path(workdir) / "unused.key",
+            messenger_app_secret=SECRET,
+            messenger_verify_token="v",
+            messenger_page_token="p",
+            messenger_graph_url=f"http://127.0.0.1:{graph_port}",
+            log_level="WARNING",
+        )
+    )
+    worker = Worker(app)
+    while True:
+        if not worker.run_once():
+            time.sleep(0.05)
 
 
 def _serve_bare(port: int) -> None:
@@ -196,13 +219,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         bare_port, app_port = _free_port(), _free_port()
         bare = ctx.Process(target=_serve_bare, args=(bare_port,), daemon=True)
+        from openteller.privacy.keys import generate_master_key_text
+
+        key = generate_master_key_text()
+        graph_port = graph.server_address[1]
         app = ctx.Process(
-            target=_serve_openteller, args=(app_port, graph.server_address[1], workdir), daemon=True
+            target=_serve_openteller, args=(app_port, graph_port, workdir, key), daemon=True
         )
         bare.start()
         app.start()
         _wait(bare_port)
         _wait(app_port)
+        answering = ctx.Process(
+            target=_answer,
+            args=(workdir, graph_port, f"sqlite:///{workdir}/bench.db", key),
+            daemon=True,
+        )
+        answering.start()
         for name, port in (
             ("bare Starlette endpoint", bare_port),
             ("OpenTeller webhook", app_port),
@@ -225,6 +258,7 @@ def main() -> None:
         while _Recorder.count < sent_target and time.monotonic() < deadline:
             time.sleep(0.5)
         app.terminate()
+        answering.terminate()
         bare.terminate()
     bare_rate = results["bare Starlette endpoint"][0]
     ours = results["OpenTeller webhook"]
@@ -241,9 +275,9 @@ def main() -> None:
         f"--concurrency {args.concurrency} --write`  \n"
         f"Machine: {describe()}  \nDate: {date.today().isoformat()}\n\n"
         "One uvicorn process each, on loopback, loaded by this script's asyncio + httpx "
-        "generator (no wrk or locust on this machine). OpenTeller verifies the signature, "
-        "parses, stores the event in the inbox and acknowledges; its worker thread answers "
-        "through the assistant and the Send API recorder "
+        "generator (no wrk or locust on this machine). OpenTeller (`serve --no-answer`) "
+        "verifies the signature, parses, stores the event in the inbox and acknowledges; a "
+        "separate worker process answers through the assistant and the Send API recorder "
         f"(replies recorded: {_Recorder.count}).\n\n"
         + "\n".join(table)
         + f"\n\nOpenTeller / bare: {ours[0] / bare_rate:.0%} of the bare endpoint's "

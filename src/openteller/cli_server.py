@@ -22,12 +22,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Processes (stateless, one database).")] = 1,
+    answer: Annotated[
+        bool,
+        typer.Option(
+            help="Answer webhook events in these processes too; --no-answer leaves that to "
+            "`openteller worker` processes (steadier webhook latency)."
+        ),
+    ] = True,
 ) -> None:
     """Run the HTTP service (webhooks, health, metrics, API docs at /docs).
 
     Example: openteller serve --host 0.0.0.0 --port 8000 --workers 2
     """
+    import os
+
     import uvicorn
+
+    os.environ["OPENTELLER_SERVE_ANSWER"] = "1" if answer else "0"
 
     app = App(load_settings())
     try:

@@ -25,7 +25,9 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, delete, insert, select
 
-from openteller.assistant.engine import Assistant, Conversation
+from openteller.assistant.context import dump as dump_context
+from openteller.assistant.context import load as load_context
+from openteller.assistant.engine import Assistant
 from openteller.assistant.replies import Button, Reply
 from openteller.channels.messenger.events import (
     Delivery,
@@ -40,6 +42,7 @@ from openteller.domain.errors import OpenTellerError
 from openteller.privacy.cipher import CustomerCipher, DecryptionError
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.services.consents import ConsentService
+from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
@@ -94,8 +97,8 @@ class MessengerService:
         self._base_url = public_base_url.rstrip("/")
         self._inbox = Inbox(store.bank_id)
         self._outbox = Outbox(store.bank_id)
-        #: Conversation context per PSID in this process (follow-ups, confirmations).
-        self._conversations: dict[str, Conversation] = {}
+        #: Conversation context per PSID, in the database: any process answers next.
+        self._contexts = ConversationStore(engine, store)
 
     # -- webhook -------------------------------------------------------------------------
     def verify(self, mode: str | None, token: str | None, challenge: str | None) -> str | None:
@@ -196,9 +199,7 @@ class MessengerService:
             )
             self._queue(key, psid, reply)
             return
-        conversation = self._conversations.setdefault(
-            psid, Conversation(customer=customer, channel=CHANNEL)
-        )
+        conversation = load_context(customer, CHANNEL, self._contexts.get(customer, CHANNEL, psid))
         if data.get("location"):
             latitude, longitude = data["location"]
             conversation.location = (float(latitude), float(longitude))
@@ -208,10 +209,17 @@ class MessengerService:
             return
         turn = self._assistant().respond(conversation, text)
         reply = turn.reply
-        outgoing = self._discreet.outgoing(customer, reply.text, channel=CHANNEL)
-        if outgoing.discreet:
+        try:
+            outgoing = self._discreet.outgoing(customer, reply.text, channel=CHANNEL)
+        except OpenTellerError:  # erased by this very message: the reply carries no data
+            outgoing = None
+        if outgoing is not None and outgoing.discreet:
             reply = Reply(outgoing.text)
         self._queue(key, psid, reply)
+        try:
+            self._contexts.put(customer, CHANNEL, psid, dump_context(conversation))
+        except OpenTellerError:  # the customer was just erased: nothing to remember
+            self._contexts.forget(CHANNEL, psid)
 
     def _seal(self, psid: str, payload: str) -> str:
         """An opaque, short-lived, authenticated stand-in for a button's payload: the
@@ -367,7 +375,7 @@ class MessengerService:
                 "AwaitingAuthorisation",
             ):
                 self._consents.revoke(customer, view.consent.id, actor="customer:messenger")
-        self._conversations.pop(psid, None)
+        self._contexts.forget(CHANNEL, psid)
         return True
 
 

@@ -662,6 +662,7 @@ class LedgerStore:
             schema.handoffs,
             schema.messenger_links,
             schema.link_codes,
+            schema.conversations,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

@@ -355,3 +355,22 @@ link_codes = Table(
     ),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+#: A conversation's context (follow-ups, an action awaiting yes), so that any process
+#: can answer the next message. Encrypted under the customer's key; short-lived.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("channel", String(40), primary_key=True),
+    Column("subject", String(64), primary_key=True),  # e.g. the Messenger PSID
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("payload", LargeBinary, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

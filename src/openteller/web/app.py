@@ -11,6 +11,7 @@ Every HTTP error has one shape: ``{"error": {"status": 403, "code": "forbidden",
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -190,5 +191,6 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
 
 
 def create_default_app() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (settings from the environment)."""
-    return create_app()
+    """Factory for ``uvicorn --factory`` (settings from the environment; the worker
+    thread unless ``openteller serve --no-answer`` turned it off)."""
+    return create_app(worker=os.environ.get("OPENTELLER_SERVE_ANSWER", "1") != "0")
