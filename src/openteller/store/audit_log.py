@@ -30,12 +30,16 @@ _PAGE = 5000
 
 # Built once: appends run on every read, so they only bind values.
 _heads = schema.audit_heads
-_LOCK_HEAD = update(_heads).where(_heads.c.bank_id == bindparam("bank")).values(seq=_heads.c.seq)
-_READ_HEAD = select(_heads.c.seq, _heads.c.hash).where(_heads.c.bank_id == bindparam("bank"))
-_ADVANCE_HEAD = (
+#: Takes the bank's head (a row lock / the write lock), moves it on and returns the new
+#: number with the previous entry's hash, in one statement.
+_TAKE_HEAD = (
     update(_heads)
     .where(_heads.c.bank_id == bindparam("bank"))
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .values(seq=_heads.c.seq + 1)
+    .returning(_heads.c.seq, _heads.c.hash)
+)
+_SET_HEAD_HASH = (
+    update(_heads).where(_heads.c.bank_id == bindparam("bank")).values(hash=bindparam("new_hash"))
 )
 _INSERT_ENTRY = insert(schema.audit_log)
 
@@ -101,13 +105,13 @@ class AuditLog:
         detail: Mapping[str, object] | None = None,
     ) -> AuditRecord:
         """Append one entry inside the caller's transaction (atomic with its change)."""
-        locked = conn.execute(_LOCK_HEAD, {"bank": self.bank_id})
-        if not locked.rowcount:
+        head = conn.execute(_TAKE_HEAD, {"bank": self.bank_id}).first()
+        if head is None:
             conn.execute(
                 insert(schema.audit_heads).values(bank_id=self.bank_id, seq=0, hash=GENESIS)
             )
-        head = conn.execute(_READ_HEAD, {"bank": self.bank_id}).one()
-        seq = int(head.seq) + 1
+            head = conn.execute(_TAKE_HEAD, {"bank": self.bank_id}).one()
+        seq = int(head.seq)
         fields = {
             "bank_id": self.bank_id,
             "seq": seq,
@@ -123,7 +127,7 @@ class AuditLog:
         }
         digest = entry_hash(**fields)  # type: ignore[arg-type]
         conn.execute(_INSERT_ENTRY, {**fields, "hash": digest})
-        conn.execute(_ADVANCE_HEAD, {"bank": self.bank_id, "new_seq": seq, "new_hash": digest})
+        conn.execute(_SET_HEAD_HASH, {"bank": self.bank_id, "new_hash": digest})
         if self.checkpoint_every and seq % self.checkpoint_every == 0:
             self._sign(conn, seq, digest)
         return AuditRecord(**fields, hash=digest)  # type: ignore[arg-type]
