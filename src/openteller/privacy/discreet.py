@@ -97,6 +97,55 @@ class DiscreetReplies:
         text = DISCREET_TEXT.format(bank=self._store.bank_name, minutes=minutes, url=url)
         return Outgoing(text, discreet=True, link=url)
 
+    def hold_image(self, external_id: str, png: bytes, *, channel: str) -> str:
+        """Keep a chart for a platform to fetch by a short-lived signed URL (the chart is
+        the answer the customer asked for); returns that URL."""
+        now = self._clock()
+        reply_id = uuid.uuid4().hex
+        links = self._links()
+        token, expires_at = links.mint(reply_id, now)
+        with self._engine.begin() as conn:
+            customer = self._store.find_customer(conn, external_id)
+            if customer is None:
+                raise UnknownCustomer(
+                    f"no customer {external_id!r} at bank {self._store.bank_id!r}"
+                )
+            conn.execute(
+                insert(schema.pending_replies).values(
+                    id=reply_id,
+                    customer_id=customer.id,
+                    payload=customer.cipher.encrypt(png, f"image:{reply_id}"),
+                    expires_at=expires_at,
+                )
+            )
+            self._audit.append(
+                conn,
+                actor=channel,
+                action="chart_sent",
+                customer_ref=customer.id,
+                detail={"channel": channel, "image": reply_id},
+            )
+        return f"{self._base_url}/i/{token}.png"
+
+    def image(self, token: str) -> bytes:
+        """The chart behind an image URL, until it expires (platforms may fetch it more
+        than once); :class:`LinkInvalid` otherwise."""
+        reply_id = self._links().open(token, self._clock())
+        table = schema.pending_replies
+        with self._engine.connect() as conn:
+            row = conn.execute(select(table).where(table.c.id == reply_id)).first()
+            if row is None:
+                raise LinkInvalid("this image has expired")
+            customer = conn.execute(
+                select(schema.customers.c.external_id).where(
+                    schema.customers.c.id == row.customer_id
+                )
+            ).first()
+            handle = self._store.find_customer(conn, customer.external_id) if customer else None
+            if handle is None:
+                raise LinkInvalid("this image is no longer available")
+            return handle.cipher.decrypt(row.payload, f"image:{reply_id}")
+
     def open(self, token: str) -> str:
         """The held answer behind a link, once; :class:`LinkInvalid` when the link is
         forged, expired or already used."""

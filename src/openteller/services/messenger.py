@@ -14,6 +14,7 @@ The platform's page-scoped id (PSID) meets the bank's customer only in
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -199,6 +200,8 @@ class MessengerService:
             )
             self._queue(key, psid, reply)
             return
+        with contextlib.suppress(SendFailed):  # a nicety: never in the way of the answer
+            self.sender.typing_on(psid)
         conversation = load_context(customer, CHANNEL, self._contexts.get(customer, CHANNEL, psid))
         if data.get("location"):
             latitude, longitude = data["location"]
@@ -213,9 +216,12 @@ class MessengerService:
             outgoing = self._discreet.outgoing(customer, reply.text, channel=CHANNEL)
         except OpenTellerError:  # erased by this very message: the reply carries no data
             outgoing = None
+        image_url = ""
         if outgoing is not None and outgoing.discreet:
             reply = Reply(outgoing.text)
-        self._queue(key, psid, reply)
+        elif reply.image_png:
+            image_url = self._discreet.hold_image(customer, reply.image_png, channel=CHANNEL)
+        self._queue(key, psid, reply, image_url=image_url)
         try:
             self._contexts.put(customer, CHANNEL, psid, dump_context(conversation))
         except OpenTellerError:  # the customer was just erased: nothing to remember
@@ -252,10 +258,10 @@ class MessengerService:
             ),
         )
 
-    def _queue(self, key: str, psid: str, reply: Reply) -> None:
+    def _queue(self, key: str, psid: str, reply: Reply, *, image_url: str = "") -> None:
         reply = self._sealed(psid, reply)
         with self._engine.begin() as conn:
-            for index, body in enumerate(render(psid, reply)):
+            for index, body in enumerate(render(psid, reply, image_url=image_url)):
                 # Deterministic: handling the same event twice queues each reply once.
                 digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                 message_id = f"{digest}:{index}"

@@ -195,6 +195,15 @@ def add_chat_routes(api: FastAPI, application: App, sessions: Sessions) -> None:
         response.delete_cookie(COOKIE)
         return response
 
+    @api.get("/i/{token}.png", response_model=None)
+    def chart_image(token: str) -> Response:
+        """A chart sent through a messaging platform, fetchable for a few minutes."""
+        try:
+            png = application.discreet.image(token)
+        except LinkInvalid as exc:
+            return HTMLResponse(escape(str(exc)), status_code=410)
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     @api.get("/r/{token}", response_class=HTMLResponse)
     def discreet_answer(token: str) -> HTMLResponse:
         """A discreet-mode answer: shown once, within minutes of the message."""

@@ -33,10 +33,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        message = body.get("message", {})
-        self.server.texts.append(
-            message.get("text") or message["attachment"]["payload"].get("text", "")
-        )
+        message = body.get("message")
+        if message:  # not a typing indicator
+            self.server.texts.append(
+                message.get("text") or message["attachment"]["payload"].get("text", "")
+            )
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()

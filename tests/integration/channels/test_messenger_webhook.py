@@ -39,6 +39,7 @@ class GraphRecorder(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Graph)
         self.calls: list[dict[str, Any]] = []
+        self.actions: list[dict[str, Any]] = []
 
 
 class _Graph(BaseHTTPRequestHandler):
@@ -47,13 +48,21 @@ class _Graph(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         query = parse_qs(urlparse(self.path).query)
+        received = json.loads(self.rfile.read(length))
+        if "sender_action" in received:  # typing indicators: not messages
+            self.server.actions.append(received)
+            self._answer()
+            return
         self.server.calls.append(
             {
                 "path": urlparse(self.path).path,
                 "query": {k: v[0] for k, v in query.items()},
-                "body": json.loads(self.rfile.read(length)),
+                "body": received,
             }
         )
+        self._answer()
+
+    def _answer(self) -> None:
         answer = json.dumps({"recipient_id": "x", "message_id": f"m_{len(self.server.calls)}"})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -371,3 +380,22 @@ def test_quick_reply_payloads_are_opaque_sealed_and_checked(
     time.sleep(1)
     assert len(graph.calls) == 2
     assert [r.action for r in app.audit.records()].count("webhook_dropped") == 2
+
+
+def test_typing_then_a_chart_as_an_image_the_platform_can_fetch_briefly(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    post(url, body(text_message(ALICE, "m_c1", "break down my spending in April 2011")))
+    text, image = wait_for(graph, 2)
+    assert graph.actions[0]["sender_action"] == "typing_on"
+    assert "$59.51" in text["body"]["message"]["text"]
+    attachment = image["body"]["message"]["attachment"]
+    assert attachment["type"] == "image" and attachment["payload"]["is_reusable"] is False
+    path = urlparse(attachment["payload"]["url"]).path
+    assert path.startswith("/i/") and path.endswith(".png")
+    fetched = httpx.get(f"{url}{path}")
+    assert fetched.status_code == 200 and fetched.content.startswith(b"\x89PNG")
+    assert fetched.headers["content-type"] == "image/png"
+    forged = httpx.get(f"{url}/i/{'0' * 32}.1.{'A' * 43}.png")
+    assert forged.status_code == 410

@@ -42,9 +42,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        time.sleep(0.05)
-        with self.server.lock:
-            self.server.recipients.append(body["recipient"]["id"])
+        if "sender_action" not in body:  # count messages, not typing indicators
+            time.sleep(0.05)
+            with self.server.lock:
+                self.server.recipients.append(body["recipient"]["id"])
         answer = b'{"message_id": "m"}'
         self.send_response(200)
         self.send_header("Content-Length", str(len(answer)))

@@ -47,7 +47,9 @@ def _button(button: Button) -> dict[str, Any]:
     return {"type": "postback", "payload": button.payload[:1000], "title": button.title[:20]}
 
 
-def render(recipient: str, reply: Reply, *, tag: str | None = None) -> list[dict[str, Any]]:
+def render(
+    recipient: str, reply: Reply, *, tag: str | None = None, image_url: str = ""
+) -> list[dict[str, Any]]:
     """The Send API request bodies for one reply (text or template, then an image)."""
     base: dict[str, Any] = {"recipient": {"id": recipient}}
     if tag:
@@ -75,6 +77,18 @@ def render(recipient: str, reply: Reply, *, tag: str | None = None) -> list[dict
             for q in reply.quick_replies[:13]
         ]
     bodies.append({**base, "message": message})
+    if image_url:
+        bodies.append(
+            {
+                **base,
+                "message": {
+                    "attachment": {
+                        "type": "image",
+                        "payload": {"url": image_url, "is_reusable": False},
+                    }
+                },
+            }
+        )
     return bodies
 
 
