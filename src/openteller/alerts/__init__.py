@@ -1,0 +1,1 @@
+"""Fraud alerts and proactive insights."""
