@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes
@@ -39,6 +39,7 @@ from openteller.store.setup import keystore_url_for, prepare
 
 if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
+    from openteller.services.alerts import AlertService
     from openteller.services.messenger import MessengerService
 
 
@@ -204,6 +205,41 @@ class App:
             sender=SendClient(config.page_token, secret, config.graph_url),
             public_base_url=s.public_base_url,
         )
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        from openteller.services.alerts import AlertService, parse_keys
+
+        keys = parse_keys(
+            self.settings.bank_api_keys.get_secret_value() if self.settings.bank_api_keys else ""
+        )
+        messenger = self.messenger if self.messenger_enabled else None
+
+        def deliver(customer: str, alert_id: str, alert: Any) -> int:
+            return messenger.deliver_alert(customer, alert_id, alert) if messenger else 0
+
+        service = AlertService(
+            self.engine,
+            self.store,
+            self.audit,
+            self.access,
+            keys=keys,
+            deliver=deliver,
+            freeze=self._freeze_for_alert,
+        )
+        if messenger is not None:
+            messenger.alert_answers = service.answer
+        return service
+
+    def _freeze_for_alert(self, customer: str, last4: str) -> str:
+        cards = self.bank_core.cards(customer)
+        chosen = [c for c in cards if last4 and c.label.endswith(last4)]
+        if len(chosen) != 1:
+            return 'I could not tell which card it was: say "freeze my card" to choose.'
+        card = self.bank_core.set_frozen(
+            customer, chosen[0].account_id, True, actor="customer:fraud-alert"
+        )
+        return f"Your {card.label} is now frozen."
 
     @cached_property
     def bank_core(self) -> SimulatedBankCore | HttpBankActions:

@@ -124,6 +124,13 @@ class Settings(BaseSettings):
             "provider signs customers in."
         ),
     )
+    bank_api_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Keys the bank signs its API requests with, as key_id:secret pairs separated by "
+            "commas (several at once: rotate without downtime)."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, and_, delete, insert, select
 from openteller.assistant.context import dump as dump_context
 from openteller.assistant.context import load as load_context
 from openteller.assistant.engine import Assistant
-from openteller.assistant.replies import Button, Reply
+from openteller.assistant.replies import Button, QuickReply, Reply
 from openteller.channels.messenger.events import (
     Delivery,
     NotAPageEvent,
@@ -98,6 +98,8 @@ class MessengerService:
         self._base_url = public_base_url.rstrip("/")
         self._inbox = Inbox(store.bank_id)
         self._outbox = Outbox(store.bank_id)
+        #: Set by the composition root: (customer, alert id, was it them?) -> reply text.
+        self.alert_answers: Callable[[str, str, bool], str] | None = None
         #: Conversation context per PSID, in the database: any process answers next.
         self._contexts = ConversationStore(engine, store)
 
@@ -202,6 +204,11 @@ class MessengerService:
             return
         with contextlib.suppress(SendFailed):  # a nicety: never in the way of the answer
             self.sender.typing_on(psid)
+        if text.startswith(("alert-yes:", "alert-no:")) and self.alert_answers is not None:
+            verdict, _, alert_id = text.partition(":")
+            answer = self.alert_answers(customer, alert_id, verdict == "alert-yes")
+            self._queue(key, psid, Reply(answer))
+            return
         conversation = load_context(customer, CHANNEL, self._contexts.get(customer, CHANNEL, psid))
         if data.get("location"):
             latitude, longitude = data["location"]
@@ -258,10 +265,12 @@ class MessengerService:
             ),
         )
 
-    def _queue(self, key: str, psid: str, reply: Reply, *, image_url: str = "") -> None:
+    def _queue(
+        self, key: str, psid: str, reply: Reply, *, image_url: str = "", tag: str | None = None
+    ) -> None:
         reply = self._sealed(psid, reply)
         with self._engine.begin() as conn:
-            for index, body in enumerate(render(psid, reply, image_url=image_url)):
+            for index, body in enumerate(render(psid, reply, image_url=image_url, tag=tag)):
                 # Deterministic: handling the same event twice queues each reply once.
                 digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                 message_id = f"{digest}:{index}"
@@ -325,6 +334,41 @@ class MessengerService:
                 detail={"consent": view.consent.id},
             )
         return view.consent.id
+
+    def deliver_alert(self, customer: str, alert_id: str, alert: Any) -> int:
+        """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
+        customer (the ACCOUNT_UPDATE tag: allowed outside the 24-hour window)."""
+        table = schema.messenger_links
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.psid)
+                .join(schema.customers, schema.customers.c.id == table.c.customer_id)
+                .where(
+                    and_(
+                        table.c.bank_id == self._store.bank_id,
+                        schema.customers.c.external_id == customer,
+                    )
+                )
+            ).all()
+        card = f" on your card ending {alert.card_last4}" if alert.card_last4 else ""
+        outgoing = self._discreet.outgoing(
+            customer, f"{alert.amount} {alert.currency} at {alert.merchant}", channel=CHANNEL
+        )
+        what = (
+            f"a payment of {alert.amount} {alert.currency} at {alert.merchant}{card}"
+            if not outgoing.discreet
+            else f"a payment{card} (details: {outgoing.link})"
+        )
+        reply = Reply(
+            f"Fraud check from your bank: was this you? {what[0].upper()}{what[1:]}.",
+            quick_replies=(
+                QuickReply("Yes, it was me", f"alert-yes:{alert_id}"),
+                QuickReply("No, freeze my card", f"alert-no:{alert_id}"),
+            ),
+        )
+        for (psid,) in rows:
+            self._queue(f"alert:{alert_id}:{psid}", psid, reply, tag="ACCOUNT_UPDATE")
+        return len(rows)
 
     def issue_link_code(self, customer: str) -> str:
         """A one-time code for the signed-in customer, handed to Messenger at linking."""

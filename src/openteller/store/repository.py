@@ -663,6 +663,7 @@ class LedgerStore:
             schema.messenger_links,
             schema.link_codes,
             schema.conversations,
+            schema.fraud_alerts,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

@@ -374,3 +374,33 @@ conversations = Table(
     Column("payload", LargeBinary, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Fraud alerts from the bank: the alert itself is encrypted under the customer's key;
+#: status and times are plaintext so the bank can follow the alert's life.
+fraud_alerts = Table(
+    "fraud_alerts",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("alert_id", String(64), primary_key=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("payload", LargeBinary, nullable=False),
+    Column("status", String(20), nullable=False),  # delivered | confirmed | denied
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=True),
+)
+
+#: Signed requests from the bank already seen (idempotency keys), to refuse replays.
+bank_requests = Table(
+    "bank_requests",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("idempotency_key", String(100), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)

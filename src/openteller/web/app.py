@@ -29,6 +29,7 @@ from openteller.domain.errors import OpenTellerError
 from openteller.logs import configure as configure_logging
 from openteller.logs import get_logger
 from openteller.settings import load_settings
+from openteller.web.bank_api import add_bank_routes
 from openteller.web.chat import add_chat_routes
 from openteller.web.linking import add_linking_routes
 from openteller.web.sessions import Sessions
@@ -187,6 +188,7 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     sessions = Sessions(application.keystore_link_key())
     api.state.sessions = sessions
     add_chat_routes(api, application, sessions)
+    add_bank_routes(api, application, error)
     return api
 
 

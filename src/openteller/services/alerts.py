@@ -1,0 +1,288 @@
+"""Fraud alerts from the bank: signed intake, delivery with "Was this you?", answers.
+
+The bank posts an alert (signed, see :func:`check_bank_request`); OpenTeller checks the
+customer's consent for fraud alerts on each linked channel, stores the alert encrypted
+under the customer's key, and queues a message with "Yes, it was me" / "No, freeze my
+card" buttons (sealed payloads) through the durable outbox. "No" freezes the card
+through the bank-actions interface. Every step is in the audit log and the alert's
+status is visible to the bank.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from openteller.domain.consent import Purpose, Scope
+from openteller.domain.errors import AccessDenied, OpenTellerError
+from openteller.privacy.access import AccessService, Requester, UnknownCustomer
+from openteller.store import schema
+from openteller.store.audit_log import AuditLog
+from openteller.store.repository import LedgerStore
+
+MAX_SKEW = timedelta(minutes=5)
+EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
+
+
+class BankRequestRefused(OpenTellerError):
+    """A bank API request that is not signed right, too old, or a replay."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AlertInvalid(OpenTellerError):
+    """An alert body that misses or breaks a field (named in the message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    alert_id: str
+    customer: str
+    merchant: str
+    amount: Decimal
+    currency: str
+    card_last4: str
+    reason: str
+    expires_at: datetime
+
+    @classmethod
+    def parse(cls, data: Any, now: datetime) -> Alert:
+        if not isinstance(data, dict):
+            raise AlertInvalid("the body must be a JSON object")
+
+        def text(name: str, source: dict[str, Any] = data, required: bool = True) -> str:
+            value = source.get(name)
+            if value is None and not required:
+                return ""
+            if not isinstance(value, str) or not value.strip():
+                raise AlertInvalid(f"{name}: a non-empty string is required")
+            return value.strip()[:200]
+
+        transaction = data.get("transaction")
+        if not isinstance(transaction, dict):
+            raise AlertInvalid("transaction: an object with amount, currency and merchant")
+        try:
+            amount = Decimal(str(transaction.get("amount")))
+        except InvalidOperation:
+            raise AlertInvalid("transaction.amount: a decimal number is required") from None
+        expires = now + timedelta(hours=24)
+        if data.get("expires_at") is not None:
+            try:
+                expires = datetime.fromisoformat(str(data["expires_at"]))
+            except ValueError:
+                raise AlertInvalid("expires_at: an ISO 8601 time is required") from None
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=UTC)
+        last4 = text("card_last4", data, required=False)
+        if last4 and not (len(last4) == 4 and last4.isdigit()):
+            raise AlertInvalid("card_last4: four digits (never a full card number)")
+        return cls(
+            alert_id=text("alert_id"),
+            customer=text("customer"),
+            merchant=text("merchant", transaction),
+            amount=abs(amount),
+            currency=text("currency", transaction).upper()[:3],
+            card_last4=last4,
+            reason=text("reason", data, required=False),
+            expires_at=expires,
+        )
+
+
+def parse_keys(text: str) -> dict[str, bytes]:
+    keys: dict[str, bytes] = {}
+    for pair in text.split(","):
+        key_id, _, secret = pair.strip().partition(":")
+        if key_id and secret:
+            keys[key_id] = secret.encode()
+    return keys
+
+
+def bank_signature(secret: bytes, timestamp: str, body: bytes) -> str:
+    return (
+        "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    )
+
+
+class AlertService:
+    def __init__(
+        self,
+        engine: Engine,
+        store: LedgerStore,
+        audit: AuditLog,
+        access: AccessService,
+        *,
+        keys: dict[str, bytes],
+        deliver: Callable[[str, str, Alert], int],
+        freeze: Callable[[str, str], str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._audit = audit
+        self._access = access
+        self._keys = keys
+        self._deliver = deliver  # (customer, alert id, alert) -> messages queued
+        self._freeze = freeze  # (customer, card last 4) -> confirmation text
+        self._clock = clock
+
+    # -- the bank's signed requests ------------------------------------------------------
+    def check_bank_request(
+        self, headers: dict[str, str], body: bytes, *, idempotent: bool = True
+    ) -> str:
+        """The key id of a correctly signed, fresh, first-seen request, or a refusal."""
+        key_id = headers.get("x-openteller-key-id", "")
+        secret = self._keys.get(key_id)
+        if secret is None:
+            raise BankRequestRefused("unknown or missing X-OpenTeller-Key-Id")
+        timestamp = headers.get("x-openteller-timestamp", "")
+        if not timestamp.isdigit():
+            raise BankRequestRefused("X-OpenTeller-Timestamp: unix seconds are required")
+        sent = datetime.fromtimestamp(int(timestamp), UTC)
+        if abs(self._clock() - sent) > MAX_SKEW:
+            raise BankRequestRefused("the request is older than 5 minutes (or from the future)")
+        signature = headers.get("x-openteller-signature", "")
+        if not hmac.compare_digest(
+            signature.encode(), bank_signature(secret, timestamp, body).encode()
+        ):
+            raise BankRequestRefused("X-OpenTeller-Signature does not match the body")
+        if idempotent:
+            key = headers.get("idempotency-key", "").strip()[:100]
+            if not key:
+                raise BankRequestRefused("Idempotency-Key is required", 400)
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(
+                        insert(schema.bank_requests).values(
+                            bank_id=self._store.bank_id, idempotency_key=key, seen_at=self._clock()
+                        )
+                    )
+            except IntegrityError:
+                raise BankRequestRefused(
+                    "a replay: this Idempotency-Key was used before", 409
+                ) from None
+        return key_id
+
+    # -- alerts --------------------------------------------------------------------------
+    def receive(self, alert: Alert) -> dict[str, Any]:
+        """Store and deliver an alert; AccessDenied without the customer's consent."""
+        requester = Requester("messenger", Purpose.FRAUD_ALERTS, "bank:fraud-engine")
+        with self._engine.connect() as conn:
+            grant = self._access.authorise(conn, alert.customer, requester, Scope.FRAUD_ALERTS)
+        customer = grant.customer
+        now = self._clock()
+        payload = customer.cipher.encrypt(
+            json.dumps(
+                {
+                    "merchant": alert.merchant,
+                    "amount": str(alert.amount),
+                    "currency": alert.currency,
+                    "card_last4": alert.card_last4,
+                    "reason": alert.reason,
+                }
+            ).encode(),
+            f"alert:{alert.alert_id}",
+        )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(schema.fraud_alerts).values(
+                        bank_id=self._store.bank_id,
+                        alert_id=alert.alert_id,
+                        customer_id=customer.id,
+                        payload=payload,
+                        status="delivered",
+                        created_at=now,
+                        expires_at=alert.expires_at,
+                        answered_at=None,
+                    )
+                )
+                self._audit.append(
+                    conn,
+                    actor="bank:fraud-engine",
+                    action="fraud_alert_received",
+                    customer_ref=customer.id,
+                    purpose=Purpose.FRAUD_ALERTS.value,
+                    scope=Scope.FRAUD_ALERTS.value,
+                    detail={"alert": alert.alert_id},
+                )
+        except IntegrityError:
+            return self.status(alert.alert_id)  # the same alert again: delivered once
+        self._deliver(alert.customer, alert.alert_id, alert)
+        return self.status(alert.alert_id)
+
+    def status(self, alert_id: str) -> dict[str, Any]:
+        table = schema.fraud_alerts
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(table).where(
+                    and_(table.c.bank_id == self._store.bank_id, table.c.alert_id == alert_id)
+                )
+            ).first()
+        if row is None:
+            raise AlertInvalid(f"no alert {alert_id!r}")
+        return {
+            "alert_id": row.alert_id,
+            "status": row.status,
+            "created_at": _utc(row.created_at).isoformat(),
+            "expires_at": _utc(row.expires_at).isoformat(),
+            "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
+        }
+
+    def answer(self, customer: str, alert_id: str, was_me: bool) -> str:
+        """The customer's answer; returns what to tell them."""
+        table = schema.fraud_alerts
+        now = self._clock()
+        with self._engine.begin() as conn:
+            handle = self._store.find_customer(conn, customer)
+            if handle is None:
+                raise UnknownCustomer(f"no customer {customer!r}")
+            row = conn.execute(
+                select(table).where(
+                    and_(
+                        table.c.bank_id == self._store.bank_id,
+                        table.c.alert_id == alert_id,
+                        table.c.customer_id == handle.id,
+                    )
+                )
+            ).first()
+            if row is None:
+                return "I can't find that alert."
+            if row.status != "delivered":
+                return "You have already answered this alert, thank you."
+            if _utc(row.expires_at) < now:
+                return EXPIRED
+            conn.execute(
+                update(table)
+                .where(and_(table.c.bank_id == self._store.bank_id, table.c.alert_id == alert_id))
+                .values(status="confirmed" if was_me else "denied", answered_at=now)
+            )
+            self._audit.append(
+                conn,
+                actor="customer:messenger",
+                action="fraud_alert_answered",
+                customer_ref=handle.id,
+                detail={"alert": alert_id, "was_me": was_me},
+            )
+            details = json.loads(handle.cipher.decrypt(row.payload, f"alert:{alert_id}"))
+        if was_me:
+            return "Thanks for confirming. Nothing else to do."
+        frozen = self._freeze(customer, details.get("card_last4", ""))
+        return f"{frozen} The bank's fraud team will contact you about this payment."
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+__all__ = ["AccessDenied", "Alert", "AlertInvalid", "AlertService", "BankRequestRefused"]

@@ -1,0 +1,180 @@
+"""A bank's fraud alert from the signed intake to the customer's "No, freeze my card".
+
+Real uvicorn server, real local Graph API recorder, real signatures.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from openteller.bootstrap import App
+from openteller.services.alerts import bank_signature
+from tests.integration.channels.test_messenger_webhook import (
+    ALICE,
+    GraphRecorder,
+    body,
+    graph,  # noqa: F401 - fixture
+    post,
+    server,  # noqa: F401 - fixture
+    text_message,
+    wait_for,
+)
+
+KEY_ID, SECRET = "bank-2026", "bank-api-secret"
+
+
+def alert(alert_id: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "alert_id": alert_id,
+        "customer": "alice",
+        "card_last4": "6877",
+        "transaction": {"amount": "249.99", "currency": "USD", "merchant": "ELECTRO WORLD"},
+        "reason": "unusual merchant",
+        "severity": "high",
+    }
+    data.update(overrides)
+    return data
+
+
+def send(
+    url: str,
+    data: Any,
+    *,
+    key: str = KEY_ID,
+    secret: str = SECRET,
+    skew: int = 0,
+    idempotency: str | None = None,
+) -> httpx.Response:
+    raw = json.dumps(data).encode()
+    stamp = str(int(time.time()) + skew)
+    return httpx.post(
+        f"{url}/bank/v1/alerts",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-OpenTeller-Key-Id": key,
+            "X-OpenTeller-Timestamp": stamp,
+            "X-OpenTeller-Signature": bank_signature(secret.encode(), stamp, raw),
+            "Idempotency-Key": idempotency or uuid.uuid4().hex,
+        },
+    )
+
+
+def status(url: str, alert_id: str) -> dict[str, Any]:
+    stamp = str(int(time.time()))
+    response = httpx.get(
+        f"{url}/bank/v1/alerts/{alert_id}",
+        headers={
+            "X-OpenTeller-Key-Id": KEY_ID,
+            "X-OpenTeller-Timestamp": stamp,
+            "X-OpenTeller-Signature": bank_signature(SECRET.encode(), stamp, b""),
+        },
+    )
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+@pytest.fixture
+def bank(server: tuple[str, App]) -> Iterator[tuple[str, App]]:  # noqa: F811
+    url, app = server
+    app.settings.bank_api_keys = type(app.settings.messenger_app_secret)(  # type: ignore[misc]
+        f"old:x,{KEY_ID}:{SECRET}"
+    )
+    yield url, app
+
+
+def test_an_alert_is_asked_about_and_no_freezes_the_card(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    accepted = send(url, alert("A-1"))
+    assert accepted.status_code == 202, accepted.text
+    assert accepted.json()["status"] == "delivered"
+    (question,) = wait_for(graph, 1)
+    message = question["body"]
+    assert message["messaging_type"] == "MESSAGE_TAG" and message["tag"] == "ACCOUNT_UPDATE"
+    assert "was this you?" in message["message"]["text"].lower()
+    assert "249.99 USD at ELECTRO WORLD" in message["message"]["text"]
+    choices = {q["title"]: q["payload"] for q in message["message"]["quick_replies"]}
+    assert set(choices) == {"Yes, it was me", "No, freeze my card"}
+    assert all(p.startswith("ot1.") for p in choices.values())
+    tapped = text_message(
+        ALICE, "m_a1", "No, freeze my card", quick_reply={"payload": choices["No, freeze my card"]}
+    )
+    post(url, body(tapped))
+    answered = wait_for(graph, 2)
+    assert "is now frozen" in answered[1]["body"]["message"]["text"]
+    assert any(c.frozen for c in app.bank_core.cards("alice"))
+    life = status(url, "A-1")
+    assert life["status"] == "denied" and life["answered_at"]
+    again = text_message(ALICE, "m_a2", "Yes", quick_reply={"payload": choices["Yes, it was me"]})
+    post(url, body(again))
+    assert "already answered" in wait_for(graph, 3)[2]["body"]["message"]["text"]
+    actions = [r.action for r in app.audit.records()]
+    assert {"fraud_alert_received", "fraud_alert_answered", "card_frozen"} <= set(actions)
+
+
+def test_the_same_alert_twice_is_delivered_once(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, _app = bank
+    assert send(url, alert("A-2")).status_code == 202
+    assert send(url, alert("A-2")).status_code == 202
+    wait_for(graph, 1)
+    time.sleep(0.5)
+    assert len(graph.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("how", "status_code"),
+    [("bad_key", 401), ("bad_secret", 401), ("old", 401), ("replay", 409)],
+)
+def test_unsigned_stale_and_replayed_requests_are_refused(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+    how: str,
+    status_code: int,
+) -> None:
+    url, _app = bank
+    if how == "replay":
+        assert send(url, alert("A-3"), idempotency="same").status_code == 202
+        response = send(url, alert("A-4"), idempotency="same")
+    else:
+        response = send(
+            url,
+            alert("A-3"),
+            key="nope" if how == "bad_key" else KEY_ID,
+            secret="wrong" if how == "bad_secret" else SECRET,
+            skew=-600 if how == "old" else 0,
+        )
+    assert response.status_code == status_code
+    assert response.json()["error"]["status"] == status_code
+
+
+def test_bad_alerts_and_missing_consent_are_named(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    bad = send(
+        url, alert("A-5", transaction={"amount": "lots", "currency": "USD", "merchant": "X"})
+    )
+    assert bad.status_code == 422 and "transaction.amount" in bad.json()["error"]["message"]
+    full_card = send(url, alert("A-6", card_last4="4111111111111111"))
+    assert full_card.status_code == 422 and "card_last4" in full_card.json()["error"]["message"]
+    for view in app.consents.list("alice"):
+        app.consents.revoke("alice", view.consent.id)
+    refused = send(url, alert("A-7"))
+    assert refused.status_code == 403 and "fraud alerts" in refused.json()["error"]["message"]
+    denied = [r for r in app.audit.records() if r.outcome == "denied"]
+    assert denied and denied[-1].purpose == "fraud_alerts"
