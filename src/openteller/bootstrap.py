@@ -226,6 +226,7 @@ class App:
             keys=keys,
             deliver=deliver,
             freeze=self._freeze_for_alert,
+            callback_url=self.settings.bank_callback_url,
         )
         if messenger is not None:
             messenger.alert_answers = service.answer

@@ -131,6 +131,13 @@ class Settings(BaseSettings):
             "commas (several at once: rotate without downtime)."
         ),
     )
+    bank_callback_url: str | None = Field(
+        default=None,
+        description=(
+            "Where OpenTeller reports customers' answers to fraud alerts (signed POST, "
+            "retried until the bank answers 2xx)."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -125,6 +126,8 @@ class AlertService:
         keys: dict[str, bytes],
         deliver: Callable[[str, str, Alert], int],
         freeze: Callable[[str, str], str],
+        callback_url: str | None = None,
+        http: httpx.Client | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
@@ -134,6 +137,8 @@ class AlertService:
         self._keys = keys
         self._deliver = deliver  # (customer, alert id, alert) -> messages queued
         self._freeze = freeze  # (customer, card last 4) -> confirmation text
+        self._callback_url = callback_url
+        self._http = http
         self._clock = clock
 
     # -- the bank's signed requests ------------------------------------------------------
@@ -237,7 +242,62 @@ class AlertService:
             "created_at": _utc(row.created_at).isoformat(),
             "expires_at": _utc(row.expires_at).isoformat(),
             "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
+            "reported_at": _utc(row.reported_at).isoformat() if row.reported_at else None,
         }
+
+    def report_answers(self, limit: int = 20) -> int:
+        """Report answered alerts to the bank (signed POST); an alert stays to report until
+        the bank answers 2xx, so a failure is retried on the next run. Returns how many
+        were acknowledged."""
+        if not self._callback_url or not self._keys:
+            return 0
+        table = schema.fraud_alerts
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.alert_id, table.c.status, table.c.answered_at)
+                .where(
+                    and_(
+                        table.c.bank_id == self._store.bank_id,
+                        table.c.answered_at.is_not(None),
+                        table.c.reported_at.is_(None),
+                    )
+                )
+                .limit(limit)
+            ).all()
+        key_id, secret = next(iter(self._keys.items()))
+        http = self._http or httpx.Client(timeout=5.0)
+        done = 0
+        for row in rows:
+            raw = _report_body(row)
+            stamp = str(int(self._clock().timestamp()))
+            try:
+                response = http.post(
+                    self._callback_url,
+                    content=raw,
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-OpenTeller-Key-Id": key_id,
+                        "X-OpenTeller-Timestamp": stamp,
+                        "X-OpenTeller-Signature": bank_signature(secret, stamp, raw),
+                        "Idempotency-Key": f"answer:{row.alert_id}",
+                    },
+                )
+            except httpx.HTTPError:
+                continue
+            if not response.is_success:
+                continue
+            with self._engine.begin() as conn:
+                conn.execute(
+                    update(table)
+                    .where(
+                        and_(
+                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
+                        )
+                    )
+                    .values(reported_at=self._clock())
+                )
+            done += 1
+        return done
 
     def answer(self, customer: str, alert_id: str, was_me: bool) -> str:
         """The customer's answer; returns what to tell them."""
@@ -279,6 +339,17 @@ class AlertService:
             return "Thanks for confirming. Nothing else to do."
         frozen = self._freeze(customer, details.get("card_last4", ""))
         return f"{frozen} The bank's fraud team will contact you about this payment."
+
+
+def _report_body(row: Any) -> bytes:
+    return json.dumps(
+        {
+            "alert_id": row.alert_id,
+            "answer": row.status,
+            "answered_at": _utc(row.answered_at).isoformat(),
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 def _utc(value: datetime) -> datetime:

@@ -394,6 +394,8 @@ fraud_alerts = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("answered_at", DateTime(timezone=True), nullable=True),
+    #: When the bank acknowledged the answer's callback (None: still to report).
+    Column("reported_at", DateTime(timezone=True), nullable=True),
 )
 
 #: Signed requests from the bank already seen (idempotency keys), to refuse replays.

@@ -70,7 +70,10 @@ class Worker:
 
     def run_once(self) -> int:
         messenger = self._app.messenger
-        return messenger.process() + messenger.deliver()
+        done = messenger.process() + messenger.deliver()
+        if self._app.settings.bank_callback_url:
+            done += self._app.alerts.report_answers()
+        return done
 
     def _run(self) -> None:
         while not self._stop.is_set():

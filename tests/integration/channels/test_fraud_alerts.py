@@ -6,9 +6,11 @@ Real uvicorn server, real local Graph API recorder, real signatures.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -82,18 +84,56 @@ def status(url: str, alert_id: str) -> dict[str, Any]:
     return data
 
 
+class BankCallbacks(ThreadingHTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Callback)
+        self.received: list[dict[str, Any]] = []
+        self.failures = [500]  # the bank is down once
+
+
+class _Callback(BaseHTTPRequestHandler):
+    server: BankCallbacks
+
+    def do_POST(self) -> None:
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        stamp = self.headers["X-OpenTeller-Timestamp"]
+        signed = self.headers["X-OpenTeller-Signature"] == bank_signature(b"x", stamp, raw)
+        self.server.received.append({"body": json.loads(raw), "signed": signed})
+        status = self.server.failures.pop(0) if self.server.failures else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture
-def bank(server: tuple[str, App]) -> Iterator[tuple[str, App]]:  # noqa: F811
+def callbacks() -> Iterator[BankCallbacks]:
+    bank_server = BankCallbacks()
+    threading.Thread(target=bank_server.serve_forever, daemon=True).start()
+    yield bank_server
+    bank_server.shutdown()
+    bank_server.server_close()
+
+
+@pytest.fixture
+def bank(
+    server: tuple[str, App],  # noqa: F811
+    callbacks: BankCallbacks,
+) -> Iterator[tuple[str, App]]:
     url, app = server
     app.settings.bank_api_keys = type(app.settings.messenger_app_secret)(  # type: ignore[misc]
         f"old:x,{KEY_ID}:{SECRET}"
     )
+    app.settings.bank_callback_url = f"http://127.0.0.1:{callbacks.server_address[1]}/answers"
     yield url, app
 
 
 def test_an_alert_is_asked_about_and_no_freezes_the_card(
     bank: tuple[str, App],
     graph: GraphRecorder,  # noqa: F811
+    callbacks: BankCallbacks,
 ) -> None:
     url, app = bank
     accepted = send(url, alert("A-1"))
@@ -116,6 +156,13 @@ def test_an_alert_is_asked_about_and_no_freezes_the_card(
     assert any(c.frozen for c in app.bank_core.cards("alice"))
     life = status(url, "A-1")
     assert life["status"] == "denied" and life["answered_at"]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and status(url, "A-1")["reported_at"] is None:
+        time.sleep(0.1)
+    assert callbacks.received, "no callback at all"
+    assert status(url, "A-1")["reported_at"]  # reported, after the bank failed once
+    assert [c["body"]["answer"] for c in callbacks.received] == ["denied", "denied"]
+    assert all(c["signed"] for c in callbacks.received)
     again = text_message(ALICE, "m_a2", "Yes", quick_reply={"payload": choices["Yes, it was me"]})
     post(url, body(again))
     assert "already answered" in wait_for(graph, 3)[2]["body"]["message"]["text"]
