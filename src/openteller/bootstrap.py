@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -227,6 +227,7 @@ class App:
             deliver=deliver,
             freeze=self._freeze_for_alert,
             callback_url=self.settings.bank_callback_url,
+            escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
         )
         if messenger is not None:
             messenger.alert_answers = service.answer

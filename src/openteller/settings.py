@@ -138,6 +138,14 @@ class Settings(BaseSettings):
             "retried until the bank answers 2xx)."
         ),
     )
+    alert_escalation_minutes: int = Field(
+        default=15,
+        ge=1,
+        description=(
+            "Minutes without an answer before a fraud alert is escalated to the bank's "
+            "callback (for an SMS or a phone call)."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -127,6 +127,7 @@ class AlertService:
         deliver: Callable[[str, str, Alert], int],
         freeze: Callable[[str, str], str],
         callback_url: str | None = None,
+        escalate_after: timedelta = timedelta(minutes=15),
         http: httpx.Client | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -138,6 +139,7 @@ class AlertService:
         self._deliver = deliver  # (customer, alert id, alert) -> messages queued
         self._freeze = freeze  # (customer, card last 4) -> confirmation text
         self._callback_url = callback_url
+        self._escalate_after = escalate_after
         self._http = http
         self._clock = clock
 
@@ -243,6 +245,7 @@ class AlertService:
             "expires_at": _utc(row.expires_at).isoformat(),
             "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
             "reported_at": _utc(row.reported_at).isoformat() if row.reported_at else None,
+            "escalated_at": _utc(row.escalated_at).isoformat() if row.escalated_at else None,
         }
 
     def report_answers(self, limit: int = 20) -> int:
@@ -264,27 +267,9 @@ class AlertService:
                 )
                 .limit(limit)
             ).all()
-        key_id, secret = next(iter(self._keys.items()))
-        http = self._http or httpx.Client(timeout=5.0)
         done = 0
         for row in rows:
-            raw = _report_body(row)
-            stamp = str(int(self._clock().timestamp()))
-            try:
-                response = http.post(
-                    self._callback_url,
-                    content=raw,
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-OpenTeller-Key-Id": key_id,
-                        "X-OpenTeller-Timestamp": stamp,
-                        "X-OpenTeller-Signature": bank_signature(secret, stamp, raw),
-                        "Idempotency-Key": f"answer:{row.alert_id}",
-                    },
-                )
-            except httpx.HTTPError:
-                continue
-            if not response.is_success:
+            if not self._post_to_bank(_report_body(row), f"answer:{row.alert_id}"):
                 continue
             with self._engine.begin() as conn:
                 conn.execute(
@@ -298,6 +283,88 @@ class AlertService:
                 )
             done += 1
         return done
+
+    def escalate_unanswered(self, limit: int = 20) -> int:
+        """Tell the bank about alerts still unanswered after the escalation delay (so it
+        can send an SMS or call), once each (retried until acknowledged)."""
+        if not self._callback_url or not self._keys:
+            return 0
+        table = schema.fraud_alerts
+        now = self._clock()
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(table.c.alert_id, table.c.created_at)
+                .where(
+                    and_(
+                        table.c.bank_id == self._store.bank_id,
+                        table.c.status == "delivered",
+                        table.c.escalated_at.is_(None),
+                        table.c.expires_at > now,
+                        table.c.created_at <= now - self._escalate_after,
+                    )
+                )
+                .limit(limit)
+            ).all()
+        done = 0
+        for row in rows:
+            body = json.dumps(
+                {
+                    "alert_id": row.alert_id,
+                    "answer": "no_answer",
+                    "delivered_at": _utc(row.created_at).isoformat(),
+                },
+                separators=(",", ":"),
+            ).encode()
+            if not self._post_to_bank(body, f"escalation:{row.alert_id}"):
+                continue
+            with self._engine.begin() as conn:
+                conn.execute(
+                    update(table)
+                    .where(
+                        and_(
+                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
+                        )
+                    )
+                    .values(escalated_at=now)
+                )
+                customer = conn.execute(
+                    select(table.c.customer_id).where(
+                        and_(
+                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
+                        )
+                    )
+                ).scalar_one()
+                self._audit.append(
+                    conn,
+                    actor="openteller",
+                    action="fraud_alert_escalated",
+                    customer_ref=str(customer),
+                    detail={"alert": row.alert_id},
+                )
+            done += 1
+        return done
+
+    def _post_to_bank(self, raw: bytes, idempotency_key: str) -> bool:
+        """A signed POST to the bank's callback; True when the bank answered 2xx."""
+        assert self._callback_url
+        key_id, secret = next(iter(self._keys.items()))
+        http = self._http or httpx.Client(timeout=5.0)
+        stamp = str(int(self._clock().timestamp()))
+        try:
+            response = http.post(
+                self._callback_url,
+                content=raw,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-OpenTeller-Key-Id": key_id,
+                    "X-OpenTeller-Timestamp": stamp,
+                    "X-OpenTeller-Signature": bank_signature(secret, stamp, raw),
+                    "Idempotency-Key": idempotency_key,
+                },
+            )
+        except httpx.HTTPError:
+            return False
+        return response.is_success
 
     def answer(self, customer: str, alert_id: str, was_me: bool) -> str:
         """The customer's answer; returns what to tell them."""

@@ -396,6 +396,8 @@ fraud_alerts = Table(
     Column("answered_at", DateTime(timezone=True), nullable=True),
     #: When the bank acknowledged the answer's callback (None: still to report).
     Column("reported_at", DateTime(timezone=True), nullable=True),
+    #: When the bank acknowledged the "no answer yet" escalation (SMS, phone call).
+    Column("escalated_at", DateTime(timezone=True), nullable=True),
 )
 
 #: Signed requests from the bank already seen (idempotency keys), to refuse replays.

@@ -73,6 +73,7 @@ class Worker:
         done = messenger.process() + messenger.deliver()
         if self._app.settings.bank_callback_url:
             done += self._app.alerts.report_answers()
+            done += self._app.alerts.escalate_unanswered()
         return done
 
     def _run(self) -> None:

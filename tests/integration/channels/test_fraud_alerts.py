@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -225,3 +226,21 @@ def test_bad_alerts_and_missing_consent_are_named(
     assert refused.status_code == 403 and "fraud alerts" in refused.json()["error"]["message"]
     denied = [r for r in app.audit.records() if r.outcome == "denied"]
     assert denied and denied[-1].purpose == "fraud_alerts"
+
+
+def test_an_unanswered_alert_is_escalated_to_the_bank_once(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+    callbacks: BankCallbacks,
+) -> None:
+    url, app = bank
+    assert send(url, alert("A-9")).status_code == 202
+    app.alerts._escalate_after = timedelta(0)  # no answer "for long enough"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and status(url, "A-9")["escalated_at"] is None:
+        time.sleep(0.1)
+    assert status(url, "A-9")["escalated_at"]
+    time.sleep(0.5)
+    answers = [c["body"]["answer"] for c in callbacks.received]
+    assert answers == ["no_answer", "no_answer"]  # failed once, then acknowledged: done
+    assert "fraud_alert_escalated" in [r.action for r in app.audit.records()]
