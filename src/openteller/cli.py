@@ -477,8 +477,13 @@ def demo(
         "openteller-demo"
     ),
     serve: Annotated[
-        bool, typer.Option(help="Start the server and print the web chat link.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Start the server (default: when run at a terminal; otherwise print how).",
+            show_default=False,
+        ),
+    ] = None,
     port: Annotated[int, typer.Option(help="Port for the demo server.")] = 8000,
 ) -> None:
     """Create a fresh demo bank (key, SQLite database, three synthetic customers, ATMs),
@@ -514,8 +519,28 @@ def demo(
         "export --customer alice --output alice.json",
     ):
         console.print(f"  {env} openteller {command}", highlight=False, soft_wrap=True)
+    if serve is None:
+        serve = sys.stdin.isatty() and sys.stdout.isatty()
     if serve:
         _serve_demo(result.settings, port)
+    else:
+        console.print(
+            f"Start the web chat and dashboard with:\n  {env} openteller serve --port {port}"
+            f"\nthen open, signed in as alice: {_demo_login(result.settings, port)}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _demo_login(settings: Any, port: int) -> str:
+    from openteller.web.sessions import Sessions
+
+    app = App(settings)
+    try:
+        token = Sessions(app.keystore_link_key()).issue("alice")
+    finally:
+        app.close()
+    return f"http://127.0.0.1:{port}/chat/login?token={token}"
 
 
 def _serve_demo(settings: Any, port: int) -> None:

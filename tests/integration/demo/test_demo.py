@@ -22,7 +22,7 @@ def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> None:
-    first = run("demo", "--dir", "bank", "--no-serve", cwd=tmp_path)
+    first = run("demo", "--dir", "bank", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "Demo bank ready" in first.stdout
     assert (tmp_path / "bank" / "openteller.db").is_file()
@@ -58,12 +58,14 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
     assert {e["action"] for e in json.loads(trail.stdout)} >= {"consent_grant", "read"}
     assert run("audit", "verify", cwd=tmp_path, **env).returncode == 0
     assert "openteller audit trail --customer alice" in first.stdout
+    assert "openteller serve --port 8000" in first.stdout
+    assert "/chat/login?token=" in first.stdout
 
     atm = run("ask", "--customer", "alice", "--json", "ATMs in Manchester", cwd=tmp_path, **env)
     assert json.loads(atm.stdout)["answer"]["atms"][0]["name"] == "Piccadilly Gardens"
 
     # Running it again starts afresh rather than piling duplicates on the old bank.
-    again = run("demo", "--dir", "bank", "--no-serve", cwd=tmp_path)
+    again = run("demo", "--dir", "bank", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     recount = json.loads(
         run("accounts", "--customer", "alice", "--json", cwd=tmp_path, **env).stdout
