@@ -27,6 +27,7 @@ from openteller.domain.errors import OpenTellerError
 from openteller.ingest.csv_reader import CsvReader
 from openteller.ingest.registry import FORMAT_NAMES, build_readers
 from openteller.privacy.keys import write_key_file
+from openteller.services.export import transaction_record
 from openteller.services.ingest import FileReport
 from openteller.settings import load_settings
 
@@ -303,24 +304,7 @@ def transactions(
     if as_json:
         print(
             json.dumps(
-                [
-                    {
-                        "id": t.id,
-                        "account_id": t.account_id,
-                        "booking_date": t.booking_date.isoformat(),
-                        "value_date": t.value_date.isoformat() if t.value_date else None,
-                        "amount": str(t.amount.amount),
-                        "currency": t.amount.currency,
-                        "status": t.status.value,
-                        "description": t.description,
-                        "merchant": t.merchant,
-                        "mcc": t.mcc,
-                        "category": t.category.slug,
-                        "counterparty": t.counterparty,
-                        "bank_reference": t.bank_reference,
-                    }
-                    for t in items
-                ],
+                [transaction_record(t) for t in items],
                 indent=2,
             )
         )

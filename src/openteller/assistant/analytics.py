@@ -21,7 +21,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from openteller.domain.categories import Category
+from openteller.domain.categories import NON_SPENDING, Category
 
 
 class NumericBlock(Protocol):
@@ -46,7 +46,7 @@ class NumericBlock(Protocol):
 INCOME_CATEGORIES = frozenset({Category.INCOME, Category.UNCATEGORISED, Category.TAXES})
 
 #: Never spending or income: money between the customer's own accounts and cards.
-NOT_FLOWS = frozenset({Category.TRANSFERS, Category.CARD_PAYMENT})
+NOT_FLOWS = NON_SPENDING - {Category.INCOME}
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,21 +50,20 @@ _TYPE_WORDS = {
 }
 
 
-def match_accounts(views: list[AccountView], wanted: str | None) -> list[AccountView]:
-    """The customer's accounts an account slot names (all when none is named)."""
-    if wanted is None:
-        return views
-    if wanted.isdigit():
-        return [v for v in views if v.account.mask.endswith(wanted)]
-    types = _TYPE_WORDS.get(wanted, set())
-    return [v for v in views if v.account.type in types]
-
-
 def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
+    """The accounts an account slot names: last four digits, or a kind of account."""
     if wanted.isdigit():
         return [a for a in accounts if a.mask.endswith(wanted)]
     types = _TYPE_WORDS.get(wanted, set())
     return [a for a in accounts if a.type in types]
+
+
+def match_accounts(views: list[AccountView], wanted: str | None) -> list[AccountView]:
+    """The customer's accounts an account slot names (all when none is named)."""
+    if wanted is None:
+        return views
+    chosen = {a.id for a in match_account_list([v.account for v in views], wanted)}
+    return [v for v in views if v.account.id in chosen]
 
 
 def _account_words(accounts: list[Account], everything: bool) -> str:

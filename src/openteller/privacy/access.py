@@ -27,7 +27,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from openteller.domain.accounts import Account, Balance
-from openteller.domain.categories import Category
+from openteller.domain.categories import NON_SPENDING, Category
 from openteller.domain.consent import (
     FIRST_PARTY_PURPOSES,
     ChannelKind,
@@ -109,9 +109,7 @@ def _now() -> datetime:
 
 
 #: Money moving between the customer's own accounts or coming in is not spending.
-_NOT_SPENDING = np.array(
-    [int(Category.TRANSFERS), int(Category.INCOME), int(Category.CARD_PAYMENT)], dtype="<i2"
-)
+_NOT_SPENDING = np.array(sorted(int(c) for c in NON_SPENDING), dtype="<i2")
 
 
 def total_spent(

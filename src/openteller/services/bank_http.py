@@ -30,6 +30,8 @@ from sqlalchemy import Engine
 from openteller.assistant.actions import Card
 from openteller.domain.accounts import AccountType
 from openteller.domain.errors import OpenTellerError
+from openteller.services.cards import card_accounts
+from openteller.services.cards import card_label as _label
 from openteller.services.customers import require_customer
 from openteller.store.audit_log import AuditLog
 from openteller.store.repository import LedgerStore
@@ -71,18 +73,8 @@ class HttpBankActions:
         self._sleep = sleep
 
     def cards(self, customer: str) -> list[Card]:
-        with self._engine.connect() as conn:
-            handle = require_customer(self._store, conn, customer)
-            accounts = self._store.list_accounts(conn, handle)
-        return [
-            Card(
-                a.id,
-                f"{'Credit' if a.type is AccountType.CREDIT_CARD else 'Debit'} card ••{a.mask}",
-                frozen=False,
-            )
-            for a in accounts
-            if a.type in _CARD_TYPES
-        ]
+        _customer_id, accounts = card_accounts(self._engine, self._store, customer)
+        return [Card(a.id, _label(a.type, a.mask), frozen=False) for a in accounts]
 
     def set_frozen(self, customer: str, account_id: str, frozen: bool, *, actor: str) -> Card:
         card = next((c for c in self.cards(customer) if c.account_id == account_id), None)

@@ -12,13 +12,20 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, insert, select, update
 
 from openteller.assistant.actions import Card
-from openteller.domain.accounts import AccountType
+from openteller.domain.accounts import Account, AccountType
 from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.repository import LedgerStore
 
 _CARD_TYPES = {AccountType.CREDIT_CARD, AccountType.CHECKING}
+
+
+def card_accounts(engine: Engine, store: LedgerStore, customer: str) -> tuple[str, list[Account]]:
+    """The customer's internal id and accounts that carry a card (credit or debit)."""
+    with engine.connect() as conn:
+        handle = require_customer(store, conn, customer)
+        return handle.id, [a for a in store.list_accounts(conn, handle) if a.type in _CARD_TYPES]
 
 
 class SimulatedBankCore:
@@ -28,14 +35,13 @@ class SimulatedBankCore:
         self._audit = audit
 
     def cards(self, customer: str) -> list[Card]:
+        customer_id, accounts = card_accounts(self._engine, self._store, customer)
         with self._engine.connect() as conn:
-            handle = require_customer(self._store, conn, customer)
-            accounts = [a for a in self._store.list_accounts(conn, handle) if a.type in _CARD_TYPES]
             frozen = {
                 r.account_id: bool(r.frozen)
                 for r in conn.execute(
                     select(schema.card_controls).where(
-                        schema.card_controls.c.customer_id == handle.id
+                        schema.card_controls.c.customer_id == customer_id
                     )
                 )
             }

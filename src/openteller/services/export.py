@@ -11,11 +11,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from openteller.domain.consent import Purpose
+from openteller.domain.transactions import Transaction
 from openteller.privacy.access import AccessService, Requester
 from openteller.services.consents import ConsentService
 from openteller.store.audit_log import AuditLog
 
 FORMAT_VERSION = 1
+
+
+def transaction_record(t: Transaction) -> dict[str, Any]:
+    """A transaction as JSON (export, ``openteller transactions --json``)."""
+    return {
+        "id": t.id,
+        "account_id": t.account_id,
+        "booking_date": t.booking_date.isoformat(),
+        "value_date": t.value_date.isoformat() if t.value_date else None,
+        "amount": str(t.amount.amount),
+        "currency": t.amount.currency,
+        "status": t.status.value,
+        "description": t.description,
+        "merchant": t.merchant,
+        "mcc": t.mcc,
+        "category": t.category.slug,
+        "counterparty": t.counterparty,
+        "bank_reference": t.bank_reference,
+    }
 
 
 class ExportService:
@@ -73,24 +93,7 @@ class ExportService:
                 }
                 for b in balances
             ],
-            "transactions": [
-                {
-                    "id": t.id,
-                    "account_id": t.account_id,
-                    "booking_date": t.booking_date.isoformat(),
-                    "value_date": t.value_date.isoformat() if t.value_date else None,
-                    "amount": str(t.amount.amount),
-                    "currency": t.amount.currency,
-                    "status": t.status.value,
-                    "description": t.description,
-                    "merchant": t.merchant,
-                    "mcc": t.mcc,
-                    "category": t.category.slug,
-                    "counterparty": t.counterparty,
-                    "bank_reference": t.bank_reference,
-                }
-                for t in transactions
-            ],
+            "transactions": [transaction_record(t) for t in transactions],
             "consents": [
                 {
                     "id": c.consent.id,

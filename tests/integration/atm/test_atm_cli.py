@@ -13,8 +13,7 @@ HSBC = str(fixture("obie/obie-opendata-hsbc-atms_2024-10-17.json"))
 CSV = str(fixture("atm/atms.csv"))
 
 
-class AtmCli(Cli):
-    """The shared runner (a real ``openteller`` process per call)."""
+AtmCli = Cli  # the shared runner: a real ``openteller`` process per call
 
 
 def _initialised(tmp_path: Path, database_url: str, keystore_url: str | None = None) -> AtmCli:
