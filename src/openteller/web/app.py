@@ -99,6 +99,9 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
+        # Load (on a fresh machine: train) the intent model before taking requests, so
+        # the first customer's message is not the one that waits for it.
+        _ = application.assistant
         if background is not None:
             background.start()
         yield

@@ -112,7 +112,7 @@ def server(
     web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 180  # a fresh machine trains the model at start
     while not web.started and time.monotonic() < deadline:
         time.sleep(0.05)
     port = web.servers[0].sockets[0].getsockname()[1]
