@@ -29,6 +29,7 @@ from openteller.services.handoffs import HandoffService
 from openteller.services.ingest import IngestService
 from openteller.services.privacy_chat import ChatPrivacy
 from openteller.services.rules import RulesService
+from openteller.services.web_notices import WebNotices
 from openteller.settings import Settings
 from openteller.store.audit_log import AuditLog
 from openteller.store.consents import ConsentStore
@@ -213,10 +214,14 @@ class App:
         keys = parse_keys(
             self.settings.bank_api_keys.get_secret_value() if self.settings.bank_api_keys else ""
         )
-        messenger = self.messenger if self.messenger_enabled else None
 
-        def deliver(customer: str, alert_id: str, alert: Any) -> int:
-            return messenger.deliver_alert(customer, alert_id, alert) if messenger else 0
+        def channels() -> dict[str, Callable[[str, str, Any], int]]:
+            enabled: dict[str, Callable[[str, str, Any], int]] = {}
+            if self.messenger_enabled:
+                enabled["messenger"] = self.messenger.deliver_alert
+            if self.web_chat_enabled:
+                enabled["bank_web"] = self._alert_to_web_chat
+            return enabled
 
         service = AlertService(
             self.engine,
@@ -224,14 +229,34 @@ class App:
             self.audit,
             self.access,
             keys=keys,
-            deliver=deliver,
+            channels=channels,
             freeze=self._freeze_for_alert,
             callback_url=self.settings.bank_callback_url,
             escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
         )
-        if messenger is not None:
-            messenger.alert_answers = service.answer
+        if self.messenger_enabled:
+            self.messenger.alert_answers = service.answer
         return service
+
+    @property
+    def web_chat_enabled(self) -> bool:
+        """Customers can sign in to the bank's web chat (OIDC, or the demo's password)."""
+        return bool(self.settings.oidc_issuer or self.settings.demo_login_password)
+
+    @cached_property
+    def web_notices(self) -> WebNotices:
+        return WebNotices(self.engine, self.store)
+
+    def _alert_to_web_chat(self, customer: str, alert_id: str, alert: Any) -> int:
+        from openteller.services.alerts import ANSWERS, alert_question
+
+        message = {
+            "text": alert_question(alert),
+            "quick_replies": [
+                {"title": title, "payload": f"{verb}{alert_id}"} for title, verb in ANSWERS
+            ],
+        }
+        return int(self.web_notices.post(customer, f"alert:{alert_id}", message))
 
     def _freeze_for_alert(self, customer: str, last4: str) -> str:
         cards = self.bank_core.cards(customer)

@@ -6,22 +6,28 @@ Set OPENTELLER_SCREENSHOTS=1 to refresh the screenshots in docs/screenshots/.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from openteller.bootstrap import App
 from openteller.ingest.registry import build_readers
+from openteller.services.alerts import bank_signature
 from openteller.web.app import create_app
 from tests.db import make_settings
 from tests.samples import fixture
 
 CHROMIUM = Path("/usr/bin/chromium")
+BANK_KEY, BANK_SECRET = "bank-1", "bank-secret"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ARGS = [
     "--no-sandbox",
@@ -46,7 +52,10 @@ from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, App]]:
     folder = tmp_path_factory.mktemp("web")
-    app = App(make_settings(f"sqlite:///{folder}/bank.db", None, folder))
+    settings = make_settings(f"sqlite:///{folder}/bank.db", None, folder)
+    settings.bank_api_keys = SecretStr(f"{BANK_KEY}:{BANK_SECRET}")
+    settings.demo_login_password = SecretStr("demo-pass")  # the web chat is enabled
+    app = App(settings)
     app.init()
     readers = build_readers()
     for name in ("ofx/ofxparse__checking.ofx", "ofx/ofxparse__anzcc.ofx"):
@@ -122,3 +131,68 @@ def test_dashboard_shows_the_trail_and_revokes_a_consent(
     page.get_by_role("button", name="Revoke").click()
     expect(page.locator("#consents")).to_contain_text("Revoked")
     assert [v.status.value for v in app.consents.list("alice")] == ["Revoked"]
+
+
+def post_alert(url: str, data: dict[str, object]) -> httpx.Response:
+    raw = json.dumps(data).encode()
+    stamp = str(int(time.time()))
+    return httpx.post(
+        f"{url}/bank/v1/alerts",
+        content=raw,
+        headers={
+            "Content-Type": "application/json",
+            "X-OpenTeller-Key-Id": BANK_KEY,
+            "X-OpenTeller-Timestamp": stamp,
+            "X-OpenTeller-Signature": bank_signature(BANK_SECRET.encode(), stamp, raw),
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+
+
+def test_a_fraud_alert_arrives_live_and_no_freezes_the_card(
+    site: tuple[str, str, App], page: Page
+) -> None:
+    url, token, app = site
+    card = next(c for c in app.bank_core.cards("alice") if not c.frozen)
+    last4 = card.label[-4:]
+    page.goto(f"{url}/chat/login?token={token}")
+    expect(page.get_by_label("Your question")).to_be_focused()
+    accepted = post_alert(
+        url,
+        {
+            "alert_id": "W-1",
+            "customer": "alice",
+            "card_last4": last4,
+            "transaction": {"amount": "612.40", "currency": "AUD", "merchant": "GADGET HUT"},
+            "reason": "unusual amount",
+        },
+    )
+    assert accepted.status_code == 202, accepted.text
+    assert "bank_web" in accepted.json()["channels"]
+    notice = page.locator("li.notice")
+    expect(notice).to_contain_text("was this you?", timeout=10_000)  # pushed, no reload
+    expect(notice).to_contain_text(f"612.40 AUD at GADGET HUT on your card ending {last4}")
+    shot(page, "web-chat-fraud-alert.png")
+    notice.get_by_role("button", name="No, freeze my card").click()
+    expect(page.locator("li.bank").last).to_contain_text("is now frozen")
+    expect(notice.get_by_role("button", name="Yes, it was me")).to_be_disabled()
+    assert [c.frozen for c in app.bank_core.cards("alice") if c.account_id == card.account_id] == [
+        True
+    ]
+    assert app.alerts.status("W-1")["status"] == "denied"
+    page.reload()
+    page.wait_for_timeout(1500)  # longer than a stream's poll: it would have come again
+    expect(page.locator("li.notice")).to_have_count(0)
+
+
+def test_a_forged_or_foreign_button_is_refused(site: tuple[str, str, App], page: Page) -> None:
+    url, token, app = site
+    page.goto(f"{url}/chat/login?token={token}")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    from openteller.privacy.sealed import SealedPayloads
+
+    foreign = SealedPayloads(app.queue_cipher).seal("web:mallory", "alert-no:W-1")
+    for text in (foreign, "ot1.AAAA" + foreign[8:]):
+        answer = httpx.post(f"{url}/chat/api/messages", json={"text": text}, cookies=cookies)
+        assert answer.status_code == 200
+        assert "expired or is not valid" in answer.json()["text"]

@@ -124,7 +124,7 @@ class AlertService:
         access: AccessService,
         *,
         keys: dict[str, bytes],
-        deliver: Callable[[str, str, Alert], int],
+        channels: Callable[[], dict[str, Callable[[str, str, Alert], int]]],
         freeze: Callable[[str, str], str],
         callback_url: str | None = None,
         escalate_after: timedelta = timedelta(minutes=15),
@@ -136,7 +136,8 @@ class AlertService:
         self._audit = audit
         self._access = access
         self._keys = keys
-        self._deliver = deliver  # (customer, alert id, alert) -> messages queued
+        #: The channels enabled now: name -> (customer, alert id, alert) -> messages queued
+        self._channels = channels
         self._freeze = freeze  # (customer, card last 4) -> confirmation text
         self._callback_url = callback_url
         self._escalate_after = escalate_after
@@ -183,10 +184,29 @@ class AlertService:
     # -- alerts --------------------------------------------------------------------------
     def receive(self, alert: Alert) -> dict[str, Any]:
         """Store and deliver an alert; AccessDenied without the customer's consent."""
-        requester = Requester("messenger", Purpose.FRAUD_ALERTS, "bank:fraud-engine")
+        permitted: list[str] = []
+        refusals: list[str] = []
+        customer = None
+        channels = self._channels()
         with self._engine.connect() as conn:
-            grant = self._access.authorise(conn, alert.customer, requester, Scope.FRAUD_ALERTS)
-        customer = grant.customer
+            for channel in channels:
+                requester = Requester(channel, Purpose.FRAUD_ALERTS, "bank:fraud-engine")
+                try:
+                    grant = self._access.authorise(
+                        conn, alert.customer, requester, Scope.FRAUD_ALERTS
+                    )
+                except AccessDenied as exc:  # audited by the access service
+                    if isinstance(exc, UnknownCustomer):
+                        raise
+                    refusals.append(str(exc))
+                    continue
+                permitted.append(channel)
+                customer = grant.customer
+        if customer is None:
+            raise AccessDenied(
+                "no channel of this customer may receive fraud alerts"
+                + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
+            )
         now = self._clock()
         payload = customer.cipher.encrypt(
             json.dumps(
@@ -225,8 +245,9 @@ class AlertService:
                 )
         except IntegrityError:
             return self.status(alert.alert_id)  # the same alert again: delivered once
-        self._deliver(alert.customer, alert.alert_id, alert)
-        return self.status(alert.alert_id)
+        for channel in permitted:
+            channels[channel](alert.customer, alert.alert_id, alert)
+        return {**self.status(alert.alert_id), "channels": permitted}
 
     def status(self, alert_id: str) -> dict[str, Any]:
         table = schema.fraud_alerts
@@ -366,7 +387,9 @@ class AlertService:
             return False
         return response.is_success
 
-    def answer(self, customer: str, alert_id: str, was_me: bool) -> str:
+    def answer(
+        self, customer: str, alert_id: str, was_me: bool, *, channel: str = "messenger"
+    ) -> str:
         """The customer's answer; returns what to tell them."""
         table = schema.fraud_alerts
         now = self._clock()
@@ -396,7 +419,7 @@ class AlertService:
             )
             self._audit.append(
                 conn,
-                actor="customer:messenger",
+                actor=f"customer:{channel}",
                 action="fraud_alert_answered",
                 customer_ref=handle.id,
                 detail={"alert": alert_id, "was_me": was_me},
@@ -406,6 +429,21 @@ class AlertService:
             return "Thanks for confirming. Nothing else to do."
         frozen = self._freeze(customer, details.get("card_last4", ""))
         return f"{frozen} The bank's fraud team will contact you about this payment."
+
+
+def alert_question(alert: Alert, details_link: str | None = None) -> str:
+    """ "Was this you?" in plain words; with ``details_link`` (discreet mode) the amount
+    and merchant stay on the bank's side, behind the link."""
+    card = f" on your card ending {alert.card_last4}" if alert.card_last4 else ""
+    what = (
+        f"a payment{card} (details: {details_link})"
+        if details_link
+        else f"a payment of {alert.amount} {alert.currency} at {alert.merchant}{card}"
+    )
+    return f"Fraud check from your bank: was this you? {what[0].upper()}{what[1:]}."
+
+
+ANSWERS = (("Yes, it was me", "alert-yes:"), ("No, freeze my card", "alert-no:"))
 
 
 def _report_body(row: Any) -> bytes:
@@ -423,4 +461,12 @@ def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__ = ["AccessDenied", "Alert", "AlertInvalid", "AlertService", "BankRequestRefused"]
+__all__ = [
+    "ANSWERS",
+    "AccessDenied",
+    "Alert",
+    "AlertInvalid",
+    "AlertService",
+    "BankRequestRefused",
+    "alert_question",
+]

@@ -13,18 +13,16 @@ The platform's page-scoped id (PSID) meets the bank's customer only in
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
 import json
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Engine, and_, delete, insert, select, update
 
 from openteller.assistant.context import dump as dump_context
 from openteller.assistant.context import load as load_context
@@ -40,8 +38,10 @@ from openteller.channels.messenger.events import (
 from openteller.channels.messenger.send import SendClient, SendFailed, render
 from openteller.channels.messenger.signature import valid_signature, verify_subscription
 from openteller.domain.errors import OpenTellerError
-from openteller.privacy.cipher import CustomerCipher, DecryptionError
+from openteller.privacy.cipher import CustomerCipher
 from openteller.privacy.discreet import DiscreetReplies
+from openteller.privacy.sealed import SealedPayloads
+from openteller.services.alerts import ANSWERS, alert_question
 from openteller.services.consents import ConsentService
 from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer
@@ -51,8 +51,9 @@ from openteller.store.channel_queue import Inbox, Outbox
 from openteller.store.repository import LedgerStore
 
 CHANNEL = "messenger"
+#: Messenger's standard messaging window after the customer's last message.
+STANDARD_WINDOW = timedelta(hours=24)
 LINK_CODE_LIFETIME = timedelta(minutes=10)
-PAYLOAD_LIFETIME = 24 * 3600  # a button stays usable for a day
 LINK_TEXT = (
     "Hello! To answer questions about your accounts I need you to link your bank "
     "account first. You choose what I may see, and you can unlink at any time."
@@ -98,6 +99,7 @@ class MessengerService:
         self._base_url = public_base_url.rstrip("/")
         self._inbox = Inbox(store.bank_id)
         self._outbox = Outbox(store.bank_id)
+        self._sealer = SealedPayloads(queue_cipher)
         #: Set by the composition root: (customer, alert id, was it them?) -> reply text.
         self.alert_answers: Callable[[str, str, bool], str] | None = None
         #: Conversation context per PSID, in the database: any process answers next.
@@ -202,6 +204,7 @@ class MessengerService:
             )
             self._queue(key, psid, reply)
             return
+        self._opened_window(psid)
         with contextlib.suppress(SendFailed):  # a nicety: never in the way of the answer
             self.sender.typing_on(psid)
         if text.startswith(("alert-yes:", "alert-no:")) and self.alert_answers is not None:
@@ -237,21 +240,10 @@ class MessengerService:
     def _seal(self, psid: str, payload: str) -> str:
         """An opaque, short-lived, authenticated stand-in for a button's payload: the
         platform sees no words of ours, and a changed or replayed-late one is refused."""
-        expires = int(time.time()) + PAYLOAD_LIFETIME
-        sealed = self._cipher.encrypt(json.dumps([payload, expires]).encode(), f"payload:{psid}")
-        return "ot1." + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+        return self._sealer.seal(psid, payload)
 
     def _unseal(self, psid: str, token: str) -> str | None:
-        if not token.startswith("ot1."):
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(token[4:] + "=" * (-len(token[4:]) % 4))
-            payload, expires = json.loads(self._cipher.decrypt(raw, f"payload:{psid}"))
-        except (ValueError, DecryptionError):
-            return None
-        if not isinstance(payload, str) or not isinstance(expires, int) or expires < time.time():
-            return None
-        return payload
+        return self._sealer.open(psid, token)
 
     def _sealed(self, psid: str, reply: Reply) -> Reply:
         return replace(
@@ -266,11 +258,19 @@ class MessengerService:
         )
 
     def _queue(
-        self, key: str, psid: str, reply: Reply, *, image_url: str = "", tag: str | None = None
+        self,
+        key: str,
+        psid: str,
+        reply: Reply,
+        *,
+        image_url: str = "",
+        tag: str | None = None,
+        messaging_type: str = "RESPONSE",
     ) -> None:
         reply = self._sealed(psid, reply)
+        bodies = render(psid, reply, image_url=image_url, tag=tag, messaging_type=messaging_type)
         with self._engine.begin() as conn:
-            for index, body in enumerate(render(psid, reply, image_url=image_url, tag=tag)):
+            for index, body in enumerate(bodies):
                 # Deterministic: handling the same event twice queues each reply once.
                 digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                 message_id = f"{digest}:{index}"
@@ -335,13 +335,22 @@ class MessengerService:
             )
         return view.consent.id
 
-    def deliver_alert(self, customer: str, alert_id: str, alert: Any) -> int:
-        """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
-        customer (the ACCOUNT_UPDATE tag: allowed outside the 24-hour window)."""
+    def _opened_window(self, psid: str) -> None:
+        """The customer wrote: Messenger's 24-hour window for standard messages opens."""
+        table = schema.messenger_links
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(table)
+                .where(and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid))
+                .values(last_inbound_at=datetime.now(UTC))
+            )
+
+    def linked_psids(self, customer: str) -> list[tuple[str, bool]]:
+        """The customer's linked PSIDs, each with whether its 24-hour window is open."""
         table = schema.messenger_links
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(table.c.psid)
+                select(table.c.psid, table.c.last_inbound_at)
                 .join(schema.customers, schema.customers.c.id == table.c.customer_id)
                 .where(
                     and_(
@@ -350,25 +359,33 @@ class MessengerService:
                     )
                 )
             ).all()
-        card = f" on your card ending {alert.card_last4}" if alert.card_last4 else ""
+        cutoff = datetime.now(UTC) - STANDARD_WINDOW
+        return [
+            (row.psid, row.last_inbound_at is not None and _utc(row.last_inbound_at) > cutoff)
+            for row in rows
+        ]
+
+    def deliver_alert(self, customer: str, alert_id: str, alert: Any) -> int:
+        """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
+        customer: inside Messenger's 24-hour window as a standard UPDATE message, outside
+        it with the ACCOUNT_UPDATE tag (which the platform allows for fraud alerts)."""
+        psids = self.linked_psids(customer)
         outgoing = self._discreet.outgoing(
             customer, f"{alert.amount} {alert.currency} at {alert.merchant}", channel=CHANNEL
         )
-        what = (
-            f"a payment of {alert.amount} {alert.currency} at {alert.merchant}{card}"
-            if not outgoing.discreet
-            else f"a payment{card} (details: {outgoing.link})"
-        )
         reply = Reply(
-            f"Fraud check from your bank: was this you? {what[0].upper()}{what[1:]}.",
-            quick_replies=(
-                QuickReply("Yes, it was me", f"alert-yes:{alert_id}"),
-                QuickReply("No, freeze my card", f"alert-no:{alert_id}"),
-            ),
+            alert_question(alert, outgoing.link if outgoing.discreet else None),
+            quick_replies=tuple(QuickReply(title, f"{verb}{alert_id}") for title, verb in ANSWERS),
         )
-        for (psid,) in rows:
-            self._queue(f"alert:{alert_id}:{psid}", psid, reply, tag="ACCOUNT_UPDATE")
-        return len(rows)
+        for psid, window_open in psids:
+            self._queue(
+                f"alert:{alert_id}:{psid}",
+                psid,
+                reply,
+                tag=None if window_open else "ACCOUNT_UPDATE",
+                messaging_type="UPDATE",
+            )
+        return len(psids)
 
     def issue_link_code(self, customer: str) -> str:
         """A one-time code for the signed-in customer, handed to Messenger at linking."""
@@ -431,3 +448,7 @@ class MessengerService:
 
 def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

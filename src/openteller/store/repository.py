@@ -664,6 +664,9 @@ class LedgerStore:
             schema.link_codes,
             schema.conversations,
             schema.fraud_alerts,
+            schema.web_notices,
+            schema.insight_settings,
+            schema.insights_sent,
             schema.accounts,
         ):
             conn.execute(delete(table).where(table.c.customer_id == customer_id))

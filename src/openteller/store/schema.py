@@ -304,6 +304,8 @@ messenger_links = Table(
     ),
     Column("consent_id", String(32), nullable=True),
     Column("linked_at", DateTime(timezone=True), nullable=False),
+    #: When the customer last wrote from this PSID: Messenger's 24-hour window opens then.
+    Column("last_inbound_at", DateTime(timezone=True), nullable=True),
 )
 
 #: Webhook events received and not yet handled (the inbox), keyed by Meta's delivery id
@@ -407,4 +409,55 @@ bank_requests = Table(
     Column("bank_id", String(64), primary_key=True),
     Column("idempotency_key", String(100), primary_key=True),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Messages for the bank's own web chat (fraud alerts, insights), kept until the signed-in
+#: customer's browser has received them (pushed live by server-sent events, or shown when
+#: the chat next opens). Payloads are encrypted under the customer's key.
+web_notices = Table(
+    "web_notices",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The customer's choices about proactive insights: a kind they stopped ("stop these"),
+#: and settings such as the low-balance threshold.
+insight_settings = Table(
+    "insight_settings",
+    metadata,
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(40), primary_key=True),
+    Column("muted", Boolean, nullable=False),
+    Column("threshold", String(40), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Insights already offered (by their key), so the same one is never offered twice.
+insights_sent = Table(
+    "insights_sent",
+    metadata,
+    Column(
+        "customer_id",
+        String(32),
+        ForeignKey("customers.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("insight_key", String(200), primary_key=True),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
 )

@@ -27,6 +27,7 @@ from openteller.domain.consent import Purpose
 from openteller.domain.errors import OpenTellerError
 from openteller.privacy.access import Requester
 from openteller.privacy.reply_links import LinkInvalid
+from openteller.web.notices import WebButtons, add_notice_routes
 from openteller.web.sessions import COOKIE, Sessions
 
 CHANNEL = "bank_web"
@@ -53,6 +54,8 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 def add_chat_routes(api: FastAPI, application: App, sessions: Sessions) -> None:
     conversations: dict[str, Conversation] = {}
+    buttons = WebButtons(application)
+    add_notice_routes(api, application, sessions, buttons)
 
     def signed_in(request: Request) -> str | None:
         return sessions.customer(request.cookies.get(COOKIE))
@@ -110,6 +113,10 @@ def add_chat_routes(api: FastAPI, application: App, sessions: Sessions) -> None:
                 status_code=422,
             )
         text = data.get("text", "")[:MAX_MESSAGE]
+        passed_on, direct = buttons.answer(customer, text)
+        if direct is not None:
+            return JSONResponse({"intent": "button", **reply_json(Reply(direct))})
+        text = passed_on or ""
         conversation = conversations.setdefault(customer, Conversation(customer, CHANNEL))
         location = data.get("location")
         if isinstance(location, list) and len(location) == 2:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from openteller.bootstrap import App
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import AlertInvalid, bank_signature
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
     GraphRecorder,
@@ -222,10 +222,18 @@ def test_bad_alerts_and_missing_consent_are_named(
     assert full_card.status_code == 422 and "card_last4" in full_card.json()["error"]["message"]
     for view in app.consents.list("alice"):
         app.consents.revoke("alice", view.consent.id)
-    refused = send(url, alert("A-7"))
-    assert refused.status_code == 403 and "fraud alerts" in refused.json()["error"]["message"]
+    web_only = send(url, alert("A-7"))  # the bank's own web chat still tells the customer
+    assert web_only.status_code == 202 and web_only.json()["channels"] == ["bank_web"]
     denied = [r for r in app.audit.records() if r.outcome == "denied"]
-    assert denied and denied[-1].purpose == "fraud_alerts"
+    assert denied and denied[-1].purpose == "fraud_alerts" and denied[-1].actor
+    app.settings.demo_login_password = None  # no web chat either: nowhere to deliver
+    refused = send(url, alert("A-8"))
+    assert refused.status_code == 403 and "fraud alerts" in refused.json()["error"]["message"]
+    assert "messenger may not read" in refused.json()["error"]["message"]
+    assert len([r for r in app.audit.records() if r.outcome == "denied"]) == len(denied) + 1
+    with pytest.raises(AlertInvalid):
+        app.alerts.status("A-8")  # nothing stored, nothing delivered
+    assert len(graph.calls) == 0
 
 
 def test_an_unanswered_alert_is_escalated_to_the_bank_once(
@@ -244,3 +252,16 @@ def test_an_unanswered_alert_is_escalated_to_the_bank_once(
     answers = [c["body"]["answer"] for c in callbacks.received]
     assert answers == ["no_answer", "no_answer"]  # failed once, then acknowledged: done
     assert "fraud_alert_escalated" in [r.action for r in app.audit.records()]
+
+
+def test_inside_the_24_hour_window_an_alert_is_a_standard_update(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, _app = bank
+    post(url, body(text_message(ALICE, "m_w1", "hi")))
+    wait_for(graph, 1)
+    assert send(url, alert("A-10")).status_code == 202
+    message = wait_for(graph, 2)[1]["body"]
+    assert message["messaging_type"] == "UPDATE" and "tag" not in message
+    assert "was this you?" in message["message"]["text"].lower()

@@ -48,14 +48,22 @@ def _button(button: Button) -> dict[str, Any]:
 
 
 def render(
-    recipient: str, reply: Reply, *, tag: str | None = None, image_url: str = ""
+    recipient: str,
+    reply: Reply,
+    *,
+    tag: str | None = None,
+    image_url: str = "",
+    messaging_type: str = "RESPONSE",
 ) -> list[dict[str, Any]]:
-    """The Send API request bodies for one reply (text or template, then an image)."""
+    """The Send API request bodies for one reply (text or template, then an image).
+
+    ``messaging_type`` is RESPONSE (an answer) or UPDATE (a message of ours) inside the
+    24-hour window; a ``tag`` (outside the window) makes it a MESSAGE_TAG message."""
     base: dict[str, Any] = {"recipient": {"id": recipient}}
     if tag:
         base.update({"messaging_type": "MESSAGE_TAG", "tag": tag})
     else:
-        base["messaging_type"] = "RESPONSE"
+        base["messaging_type"] = messaging_type
     bodies: list[dict[str, Any]] = []
     buttons = [_button(b) for b in reply.buttons[:3]]
     if buttons:
