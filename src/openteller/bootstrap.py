@@ -41,6 +41,7 @@ from openteller.store.setup import keystore_url_for, prepare
 if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
     from openteller.services.alerts import AlertService
+    from openteller.services.bank_feed import FeedService
     from openteller.services.messenger import MessengerService
 
 
@@ -237,6 +238,13 @@ class App:
         if self.messenger_enabled:
             self.messenger.alert_answers = service.answer
         return service
+
+    @cached_property
+    def feed(self) -> FeedService:
+        """The bank's real-time feed of transactions and balances."""
+        from openteller.services.bank_feed import FeedService
+
+        return FeedService(self.engine, self.store, self.audit, self.ingest)
 
     @property
     def web_chat_enabled(self) -> bool:

@@ -10,7 +10,7 @@ the whole file back: nothing is half-written.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +32,7 @@ from openteller.ingest.records import (
     ParsedBalance,
     ParsedTransaction,
     Problem,
+    Record,
     Severity,
 )
 from openteller.ingest.registry import detect
@@ -281,6 +282,32 @@ class IngestService:
             self._reset(report, "failed", f"{path}: cannot read the file: {exc.strerror or exc}")
         return report
 
+    def ingest_records(
+        self, records: Iterable[Record], source: str, customer_external_id: str
+    ) -> FileReport:
+        """Ingest records already read (the bank's real-time feed) in one database
+        transaction: all of them, or, when any is bad, none (status ``rejected``)."""
+        report = FileReport(path=source, format="feed")
+        try:
+            with self.engine.begin() as conn:
+                self.store.ensure_bank(conn)
+                customer = self.store.get_or_create_customer(conn, customer_external_id)
+                rules = [
+                    CustomerRule.from_dict(data)
+                    for _number, data in self.store.list_rules(conn, customer)
+                ]
+                state = _FileIngest(conn, self.store, customer, Categoriser(rules), report)
+                for record in records:
+                    _apply(state, record, source)
+                state.flush()
+                if any(p.severity is Severity.ERROR for p in report.problems):
+                    raise IngestRejected(source, report.problems)
+        except IngestRejected as exc:
+            self._reset(report, "rejected", str(exc))
+        except (IngestError, CustomerBeingErased) as exc:
+            self._reset(report, "failed", str(exc))
+        return report
+
     @staticmethod
     def _reset(report: FileReport, status: str, error: str) -> None:
         report.status = status
@@ -332,26 +359,29 @@ class IngestService:
         progress: ProgressCallback | None,
     ) -> None:
         for count, record in enumerate(reader.read(handle, path.name), start=1):
-            try:
-                if isinstance(record, ParsedTransaction):
-                    state.transaction(record)
-                elif isinstance(record, ParsedAccount):
-                    state.account(record)
-                elif isinstance(record, ParsedBalance):
-                    state.balance(record)
-                elif isinstance(record, Problem):
-                    state.report.problems.append(record)
-            except DomainError as exc:
-                if isinstance(record, Problem):  # pragma: no cover - problems cannot fail
-                    raise
-                state.report.problems.append(
-                    Problem(path.name, record.position, _field_of(exc), str(exc))
-                )
+            _apply(state, record, path.name)
             if progress is not None and count % 2000 == 0:
                 progress(handle.tell())
         state.flush()
         if progress is not None:
             progress(handle.tell())
+
+
+def _apply(state: _FileIngest, record: Record, source: str) -> None:
+    """One record into the ingest; a record that breaks a rule becomes a problem."""
+    try:
+        if isinstance(record, ParsedTransaction):
+            state.transaction(record)
+        elif isinstance(record, ParsedAccount):
+            state.account(record)
+        elif isinstance(record, ParsedBalance):
+            state.balance(record)
+        elif isinstance(record, Problem):
+            state.report.problems.append(record)
+    except DomainError as exc:
+        if isinstance(record, Problem):  # pragma: no cover - problems cannot fail
+            raise
+        state.report.problems.append(Problem(source, record.position, _field_of(exc), str(exc)))
 
 
 def _field_of(exc: DomainError) -> str:

@@ -1,4 +1,8 @@
-"""The bank's API: ``POST /bank/v1/alerts`` and ``GET /bank/v1/alerts/{id}``.
+"""The bank's API: fraud alerts and the real-time feed of transactions and balances.
+
+* ``POST /bank/v1/alerts``, ``GET /bank/v1/alerts/{id}``: a fraud alert, and its life;
+* ``POST /bank/v1/transactions``, ``POST /bank/v1/balances``: the bank streams data
+  instead of sending statement files (see :mod:`openteller.ingest.bank_feed`).
 
 Every request is signed by the bank (HMAC-SHA256 over ``timestamp + "." + body`` with one
 of ``OPENTELLER_BANK_API_KEYS``); posts carry an ``Idempotency-Key`` and are refused as
@@ -10,47 +14,86 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from openteller.bootstrap import App
-from openteller.domain.errors import AccessDenied
+from openteller.domain.errors import AccessDenied, DomainError
+from openteller.privacy.access import UnknownCustomer
+
+MAX_PROBLEMS_SHOWN = 20
 
 
 def add_bank_routes(
     api: FastAPI, application: App, error: Callable[[int, str], JSONResponse]
 ) -> None:
     from openteller.services.alerts import Alert, AlertInvalid, BankRequestRefused
+    from openteller.services.bank_feed import FeedRejected
 
     fail = error  # the app's one error shape
 
     def headers(request: Request) -> dict[str, str]:
         return {k.lower(): v for k, v in request.headers.items()}
 
-    @api.post("/bank/v1/alerts", response_model=None)
-    async def post_alert(request: Request) -> Response:
-        """A fraud alert for a customer: delivered with "Was this you?" buttons."""
+    async def signed_json(request: Request) -> Any | Response:
+        """The body of a correctly signed, fresh, first-seen JSON post, or the refusal."""
         if not application.settings.bank_api_keys:
             return fail(404, "the bank API is not configured")
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             return fail(415, "send application/json")
         raw = await request.body()
-        service = application.alerts
         try:
-            service.check_bank_request(headers(request), raw)
+            application.alerts.check_bank_request(headers(request), raw)
         except BankRequestRefused as exc:
             return fail(exc.status, str(exc))
         try:
-            alert = Alert.parse(json.loads(raw), datetime.now(UTC))
-            status = service.receive(alert)
+            return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return fail(400, "the body is not JSON")
-        except AlertInvalid as exc:
+
+    async def handled(request: Request, work: Callable[[Any], Any]) -> Response:
+        data = await signed_json(request)
+        if isinstance(data, Response):
+            return data
+        try:
+            result = await run_in_threadpool(work, data)
+        except FeedRejected as exc:
+            shown = "; ".join(exc.problems[:MAX_PROBLEMS_SHOWN])
+            return fail(422, f"{exc}: {shown}" if shown else str(exc))
+        except (AlertInvalid, DomainError) as exc:
             return fail(422, str(exc))
+        except UnknownCustomer as exc:
+            return fail(404, str(exc))
         except AccessDenied as exc:
             return fail(403, f"the customer has not consented to fraud alerts here: {exc}")
-        return JSONResponse(status, status_code=202)
+        return JSONResponse(result, status_code=202)
+
+    def route(path: str, work: Callable[[Any], Any], doc: str) -> None:
+        async def endpoint(request: Request) -> Response:
+            return await handled(request, work)
+
+        endpoint.__doc__ = doc
+        endpoint.__name__ = "post_" + path.rsplit("/", 1)[-1]
+        api.add_api_route(path, endpoint, methods=["POST"], response_model=None)
+
+    route(
+        "/bank/v1/alerts",
+        lambda data: application.alerts.receive(Alert.parse(data, datetime.now(UTC))),
+        'A fraud alert for a customer: delivered with "Was this you?" buttons.',
+    )
+    route(
+        "/bank/v1/transactions",
+        lambda data: application.feed.receive(data, what="transactions"),
+        "New transactions of one customer's account, stored as they happen.",
+    )
+    route(
+        "/bank/v1/balances",
+        lambda data: application.feed.receive(data, what="balances"),
+        "New balances of one customer's account.",
+    )
 
     @api.get("/bank/v1/alerts/{alert_id}", response_model=None)
     def get_alert(request: Request, alert_id: str) -> Response:
@@ -65,3 +108,6 @@ def add_bank_routes(
             return fail(exc.status, str(exc))
         except AlertInvalid as exc:
             return fail(404, str(exc))
+
+
+__all__ = ["add_bank_routes"]
