@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
     from openteller.services.alerts import AlertService
     from openteller.services.bank_feed import FeedService
+    from openteller.services.insights import InsightService
     from openteller.services.messenger import MessengerService
 
 
@@ -241,10 +242,36 @@ class App:
 
     @cached_property
     def feed(self) -> FeedService:
-        """The bank's real-time feed of transactions and balances."""
+        """The bank's real-time feed of transactions and balances; new data is checked
+        for insights (customers who opted in)."""
         from openteller.services.bank_feed import FeedService
 
-        return FeedService(self.engine, self.store, self.audit, self.ingest)
+        service = FeedService(self.engine, self.store, self.audit, self.ingest)
+        service.listeners.append(lambda customer, _new: self.insights.check(customer))
+        return service
+
+    @cached_property
+    def insights(self) -> InsightService:
+        from openteller.services.insights import Deliver, InsightService
+
+        def channels() -> dict[str, Deliver]:
+            enabled: dict[str, Deliver] = {}
+            if self.web_chat_enabled:
+                enabled["bank_web"] = self._insight_to_web_chat
+            if self.messenger_enabled:
+                enabled["messenger"] = self.messenger.deliver_insight
+            return enabled
+
+        service = InsightService(self.engine, self.store, self.audit, self.access, channels)
+        if self.messenger_enabled:
+            self.messenger.insight_stop = lambda customer, kind: service.stop(
+                customer, kind, actor="customer:messenger"
+            )
+        return service
+
+    def _insight_to_web_chat(self, customer: str, notice: str, text: str, stop: str) -> int:
+        message = {"text": text, "quick_replies": [{"title": "Stop these", "payload": stop}]}
+        return int(self.web_notices.post(customer, notice, message))
 
     @property
     def web_chat_enabled(self) -> bool:

@@ -196,3 +196,30 @@ def test_a_forged_or_foreign_button_is_refused(site: tuple[str, str, App], page:
         answer = httpx.post(f"{url}/chat/api/messages", json={"text": text}, cookies=cookies)
         assert answer.status_code == 200
         assert "expired or is not valid" in answer.json()["text"]
+
+
+def test_insights_are_opt_in_and_each_kind_can_be_stopped(
+    site: tuple[str, str, App], page: Page
+) -> None:
+    url, token, app = site
+    page.goto(f"{url}/chat/login?token={token}")
+    page.goto(f"{url}/privacy")
+    expect(page.get_by_text("Insights are off")).to_be_visible()
+    page.get_by_role("button", name="Turn insights on").click()
+    rows = page.locator("#insights")
+    expect(rows).to_contain_text("Duplicate charge warnings")
+    page.get_by_role("button", name="Stop duplicate charge warnings").click()
+    expect(page.locator("#insights tr", has_text="Duplicate charge")).to_contain_text("Stopped")
+    page.get_by_label("Warn me under").fill("250")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Warn me under")).to_have_value("250")
+    shot(page, "privacy-insights.png")
+    choices = app.insights.settings("alice")
+    assert choices["duplicate_charge"] == (True, None) and choices["low_balance"] == (False, "250")
+    assert "bank_web" in page.locator("#consents").inner_text()  # the opt-in is a consent
+    page.get_by_label("Warn me under").fill("lots")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("low balance threshold: a number")).to_be_visible()
+    page.goto(f"{url}/privacy")
+    page.get_by_role("button", name="Turn all insights off").click()
+    expect(page.get_by_text("Insights are off")).to_be_visible()

@@ -223,6 +223,21 @@ class AccessService:
             f"{purpose.value}: {decision}"
         )
 
+    def permits(
+        self, conn: Connection, external_id: str, requester: Requester, scope: Scope
+    ) -> bool:
+        """Whether a read would be allowed now, without reading (so nothing is audited):
+        for deciding whether to offer something at all, e.g. an insight on a channel."""
+        customer = self._store.find_customer(conn, external_id)
+        if customer is None:
+            return False
+        try:
+            purpose = parse_purpose(requester.purpose)
+        except ConsentError:
+            return False
+        decision = self._decide(conn, customer, purpose, requester.channel, scope, None, None)
+        return isinstance(decision, Grant)
+
     def _decide(
         self,
         conn: Connection,

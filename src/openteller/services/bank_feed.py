@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from openteller.ingest.bank_feed import Feed, FeedInvalid, FeedTransaction, parse_feed
+from openteller.logs import get_logger
 from openteller.services.ingest import FileReport, IngestService
 from openteller.store.audit_log import AuditLog
 from openteller.store.repository import LedgerStore
 
+log = get_logger("openteller.feed")
+
 #: Called after a feed is stored: (customer, the fed transactions) -> None.
-FeedListener = Callable[[str, list[FeedTransaction]], None]
+FeedListener = Callable[[str, list[FeedTransaction]], object]
 
 
 class FeedRejected(FeedInvalid):
@@ -50,7 +53,10 @@ class FeedService:
             raise FeedInvalid(f"{what}: at least one entry is required")
         report = self._store_feed(feed, what)
         for listener in self.listeners:
-            listener(feed.customer, feed.transactions)
+            try:
+                listener(feed.customer, feed.transactions)
+            except Exception as exc:  # the data is stored; a listener's fault is logged
+                log.error("feed_listener_failed", error=type(exc).__name__, detail=str(exc)[:200])
         return {
             "customer": feed.customer,
             "transactions_added": report.transactions_added,

@@ -102,6 +102,8 @@ class MessengerService:
         self._sealer = SealedPayloads(queue_cipher)
         #: Set by the composition root: (customer, alert id, was it them?) -> reply text.
         self.alert_answers: Callable[[str, str, bool], str] | None = None
+        #: Set by the composition root: (customer, insight kind) -> reply text.
+        self.insight_stop: Callable[[str, str], str] | None = None
         #: Conversation context per PSID, in the database: any process answers next.
         self._contexts = ConversationStore(engine, store)
 
@@ -207,6 +209,10 @@ class MessengerService:
         self._opened_window(psid)
         with contextlib.suppress(SendFailed):  # a nicety: never in the way of the answer
             self.sender.typing_on(psid)
+        if text.startswith("insight-stop:") and self.insight_stop is not None:
+            answer = self.insight_stop(customer, text.partition(":")[2])
+            self._queue(key, psid, Reply(answer))
+            return
         if text.startswith(("alert-yes:", "alert-no:")) and self.alert_answers is not None:
             verdict, _, alert_id = text.partition(":")
             answer = self.alert_answers(customer, alert_id, verdict == "alert-yes")
@@ -386,6 +392,17 @@ class MessengerService:
                 messaging_type="UPDATE",
             )
         return len(psids)
+
+    def deliver_insight(self, customer: str, notice: str, text: str, stop: str) -> int:
+        """Queue an insight with a "Stop these" button, only to the customer's PSIDs whose
+        24-hour window is open (no message tag covers insights)."""
+        reply = Reply(text, quick_replies=(QuickReply("Stop these", stop),))
+        sent = 0
+        for psid, window_open in self.linked_psids(customer):
+            if window_open:
+                self._queue(f"{notice}:{psid}", psid, reply, messaging_type="UPDATE")
+                sent += 1
+        return sent
 
     def issue_link_code(self, customer: str) -> str:
         """A one-time code for the signed-in customer, handed to Messenger at linking."""

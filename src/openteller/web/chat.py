@@ -27,6 +27,7 @@ from openteller.domain.consent import Purpose
 from openteller.domain.errors import OpenTellerError
 from openteller.privacy.access import Requester
 from openteller.privacy.reply_links import LinkInvalid
+from openteller.web.insight_settings import add_insight_routes, insights_section
 from openteller.web.notices import WebButtons, add_notice_routes
 from openteller.web.sessions import COOKIE, Sessions
 
@@ -56,6 +57,7 @@ def add_chat_routes(api: FastAPI, application: App, sessions: Sessions) -> None:
     conversations: dict[str, Conversation] = {}
     buttons = WebButtons(application)
     add_notice_routes(api, application, sessions, buttons)
+    add_insight_routes(api, application, sessions)
 
     def signed_in(request: Request) -> str | None:
         return sessions.customer(request.cookies.get(COOKIE))
@@ -161,6 +163,7 @@ def add_chat_routes(api: FastAPI, application: App, sessions: Sessions) -> None:
             .replace("{{bank}}", escape(application.settings.bank_name))
             .replace("{{consents}}", rows)
             .replace("{{trail}}", reads)
+            .replace("{{insights}}", insights_section(application, customer))
         )
         return HTMLResponse(html)
 

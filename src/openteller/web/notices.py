@@ -67,6 +67,9 @@ class WebButtons:
                 customer, alert_id, verdict == "alert-yes", channel="bank_web"
             )
             return None, reply
+        if opened.startswith("insight-stop:"):
+            kind = opened.partition(":")[2]
+            return None, self._application.insights.stop(customer, kind, actor="customer:bank_web")
         return opened, None
 
 
