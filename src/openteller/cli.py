@@ -22,6 +22,7 @@ from openteller.cli_assistant import register as register_assistant_commands
 from openteller.cli_atm import register as register_atm_commands
 from openteller.cli_privacy import OPERATOR
 from openteller.cli_privacy import register as register_privacy_commands
+from openteller.cli_risk import register as register_risk_commands
 from openteller.cli_server import register as register_server_commands
 from openteller.domain.errors import OpenTellerError
 from openteller.ingest.csv_reader import CsvReader
@@ -551,6 +552,7 @@ register_privacy_commands(cli)
 register_assistant_commands(cli)
 register_atm_commands(cli)
 register_server_commands(cli)
+register_risk_commands(cli)
 
 
 def main() -> None:
