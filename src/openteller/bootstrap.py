@@ -196,7 +196,7 @@ class App:
             page_token=s.messenger_page_token.get_secret_value(),
             graph_url=s.messenger_graph_url,
         )
-        return MessengerService(
+        service = MessengerService(
             self.engine,
             self.store,
             self.audit,
@@ -207,7 +207,18 @@ class App:
             discreet=self.discreet,
             sender=SendClient(config.page_token, secret, config.graph_url),
             public_base_url=s.public_base_url,
+            lease=timedelta(seconds=s.queue_lease_seconds),
+            echo_wait=timedelta(seconds=s.echo_wait_seconds),
         )
+        # Wired here, not when the alert or insight services are first built: a process
+        # that starts by answering a tap on an alert's button must know what it is.
+        service.alert_answers = lambda customer, alert, was_me: self.alerts.answer(
+            customer, alert, was_me
+        )
+        service.insight_stop = lambda customer, kind: self.insights.stop(
+            customer, kind, actor="customer:messenger"
+        )
+        return service
 
     @cached_property
     def alerts(self) -> AlertService:
@@ -225,7 +236,7 @@ class App:
                 enabled["bank_web"] = self._alert_to_web_chat
             return enabled
 
-        service = AlertService(
+        return AlertService(
             self.engine,
             self.store,
             self.audit,
@@ -236,9 +247,6 @@ class App:
             callback_url=self.settings.bank_callback_url,
             escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
         )
-        if self.messenger_enabled:
-            self.messenger.alert_answers = service.answer
-        return service
 
     @cached_property
     def feed(self) -> FeedService:
@@ -262,12 +270,7 @@ class App:
                 enabled["messenger"] = self.messenger.deliver_insight
             return enabled
 
-        service = InsightService(self.engine, self.store, self.audit, self.access, channels)
-        if self.messenger_enabled:
-            self.messenger.insight_stop = lambda customer, kind: service.stop(
-                customer, kind, actor="customer:messenger"
-            )
-        return service
+        return InsightService(self.engine, self.store, self.audit, self.access, channels)
 
     def _insight_to_web_chat(self, customer: str, notice: str, text: str, stop: str) -> int:
         message = {"text": text, "quick_replies": [{"title": "Stop these", "payload": stop}]}

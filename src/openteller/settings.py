@@ -138,6 +138,25 @@ class Settings(BaseSettings):
             "retried until the bank answers 2xx)."
         ),
     )
+    queue_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description=(
+            "Seconds a process holds a claimed inbox event or outbox message; when it dies, "
+            "another takes the work over after this."
+        ),
+    )
+    echo_wait_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=86400,
+        description=(
+            "Seconds to wait for Messenger's echo of a message whose sending process died "
+            "mid-send before sending it again (the echo proves it arrived; without it, it "
+            "probably did not)."
+        ),
+    )
     alert_escalation_minutes: int = Field(
         default=15,
         ge=1,

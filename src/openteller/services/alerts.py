@@ -244,7 +244,10 @@ class AlertService:
                     detail={"alert": alert.alert_id},
                 )
         except IntegrityError:
-            return self.status(alert.alert_id)  # the same alert again: delivered once
+            pass  # the same alert again (a retry): queue it again, which keeps one of each
+        # Queueing is idempotent (outbox ids and notice ids derive from the alert and the
+        # recipient), so a bank that retries after a crash between storing the alert and
+        # queueing it gets it delivered, and never twice.
         for channel in permitted:
             channels[channel](alert.customer, alert.alert_id, alert)
         return {**self.status(alert.alert_id), "channels": permitted}
@@ -408,15 +411,29 @@ class AlertService:
             ).first()
             if row is None:
                 return "I can't find that alert."
+            verdict = "confirmed" if was_me else "denied"
+            details = json.loads(handle.cipher.decrypt(row.payload, f"alert:{alert_id}"))
+            if row.status == verdict:
+                # The same answer handled again (a process died after recording it):
+                # finish what it began; freezing a frozen card changes nothing.
+                return self._answered(customer, was_me, details)
             if row.status != "delivered":
                 return "You have already answered this alert, thank you."
             if _utc(row.expires_at) < now:
                 return EXPIRED
-            conn.execute(
+            taken = conn.execute(
                 update(table)
-                .where(and_(table.c.bank_id == self._store.bank_id, table.c.alert_id == alert_id))
-                .values(status="confirmed" if was_me else "denied", answered_at=now)
+                .where(
+                    and_(
+                        table.c.bank_id == self._store.bank_id,
+                        table.c.alert_id == alert_id,
+                        table.c.status == "delivered",  # one answer wins, in any process
+                    )
+                )
+                .values(status=verdict, answered_at=now)
             )
+            if taken.rowcount != 1:
+                return "You have already answered this alert, thank you."
             self._audit.append(
                 conn,
                 actor=f"customer:{channel}",
@@ -424,7 +441,9 @@ class AlertService:
                 customer_ref=handle.id,
                 detail={"alert": alert_id, "was_me": was_me},
             )
-            details = json.loads(handle.cipher.decrypt(row.payload, f"alert:{alert_id}"))
+        return self._answered(customer, was_me, details)
+
+    def _answered(self, customer: str, was_me: bool, details: dict[str, Any]) -> str:
         if was_me:
             return "Thanks for confirming. Nothing else to do."
         frozen = self._freeze(customer, details.get("card_last4", ""))

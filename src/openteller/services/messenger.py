@@ -30,6 +30,7 @@ from openteller.assistant.engine import Assistant
 from openteller.assistant.replies import Button, QuickReply, Reply
 from openteller.channels.messenger.events import (
     Delivery,
+    Echo,
     NotAPageEvent,
     Read,
     Unknown,
@@ -51,6 +52,8 @@ from openteller.store.channel_queue import Inbox, Outbox
 from openteller.store.repository import LedgerStore
 
 CHANNEL = "messenger"
+#: Marks the Send API metadata that names our outbox message (see :class:`Echo`).
+ECHO_PREFIX = "ot:"
 #: Messenger's standard messaging window after the customer's last message.
 STANDARD_WINDOW = timedelta(hours=24)
 LINK_CODE_LIFETIME = timedelta(minutes=10)
@@ -86,6 +89,8 @@ class MessengerService:
         discreet: DiscreetReplies,
         sender: SendClient,
         public_base_url: str,
+        lease: timedelta = timedelta(seconds=60),
+        echo_wait: timedelta = timedelta(minutes=5),
     ) -> None:
         self._engine = engine
         self._store = store
@@ -97,8 +102,8 @@ class MessengerService:
         self._discreet = discreet
         self.sender = sender
         self._base_url = public_base_url.rstrip("/")
-        self._inbox = Inbox(store.bank_id)
-        self._outbox = Outbox(store.bank_id)
+        self._inbox = Inbox(store.bank_id, lease)
+        self._outbox = Outbox(store.bank_id, lease, echo_wait)
         self._sealer = SealedPayloads(queue_cipher)
         #: Set by the composition root: (customer, alert id, was it them?) -> reply text.
         self.alert_answers: Callable[[str, str, bool], str] | None = None
@@ -126,6 +131,12 @@ class MessengerService:
             for event in events:
                 if isinstance(event, Delivery | Read):
                     continue  # receipts: nothing to answer
+                if isinstance(event, Echo):
+                    # Our own message, echoed: it was sent, even if the process that sent
+                    # it died before it could say so (then it must not be sent again).
+                    if event.metadata.startswith(ECHO_PREFIX):
+                        self._outbox.confirm(conn, event.metadata[len(ECHO_PREFIX) :])
+                    continue
                 if isinstance(event, Unknown):
                     self._audit.append(
                         conn,
@@ -280,6 +291,8 @@ class MessengerService:
                 # Deterministic: handling the same event twice queues each reply once.
                 digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
                 message_id = f"{digest}:{index}"
+                if "message" in body:  # echoed back with the message: confirms the send
+                    body["message"]["metadata"] = ECHO_PREFIX + message_id
                 payload = self._cipher.encrypt(json.dumps(body).encode(), f"outbox:{message_id}")
                 self._outbox.add(conn, message_id, CHANNEL, payload)
 
@@ -290,6 +303,9 @@ class MessengerService:
         sent = 0
         for item in claimed:
             body = json.loads(self._cipher.decrypt(item.payload, f"outbox:{item.key}"))
+            with self._engine.begin() as conn:
+                if not self._outbox.sending(conn, item.key):
+                    continue  # our claim lapsed and another process took the message
             try:
                 self.sender.send(body)
             except SendFailed as exc:

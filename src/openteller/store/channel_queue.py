@@ -17,6 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from openteller.store import schema
 
 LEASE = timedelta(seconds=60)
+#: How long a message whose sender died mid-send waits for the platform's echo before
+#: it is sent again.
+ECHO_WAIT = timedelta(minutes=5)
 
 
 def _now() -> datetime:
@@ -32,8 +35,9 @@ class Claimed:
 
 
 class Inbox:
-    def __init__(self, bank_id: str) -> None:
+    def __init__(self, bank_id: str, lease: timedelta = LEASE) -> None:
         self.bank_id = bank_id
+        self.lease = lease
 
     def add(self, conn: Connection, key: str, channel: str, payload: bytes) -> bool:
         """Store an event once; False when this delivery was seen before (a retry)."""
@@ -77,7 +81,9 @@ class Inbox:
             taken = conn.execute(
                 update(table)
                 .where(and_(ready, table.c.event_key == row.event_key))
-                .values(status="working", claimed_until=now + LEASE, attempts=table.c.attempts + 1)
+                .values(
+                    status="working", claimed_until=now + self.lease, attempts=table.c.attempts + 1
+                )
             )
             if taken.rowcount == 1:
                 claimed.append(
@@ -107,8 +113,17 @@ class Inbox:
 
 
 class Outbox:
-    def __init__(self, bank_id: str) -> None:
+    """Messages to send. A claimed message is ``working``; just before its send it is
+    ``sending``: if the process dies then, nobody knows whether the platform got it, so
+    it is sent again only after ``echo_wait`` without the platform's echo confirming it
+    (:meth:`confirm`), where a merely claimed one is taken over after ``lease``."""
+
+    def __init__(
+        self, bank_id: str, lease: timedelta = LEASE, echo_wait: timedelta = ECHO_WAIT
+    ) -> None:
         self.bank_id = bank_id
+        self.lease = lease
+        self.echo_wait = echo_wait
 
     def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
         """Queue a message once; False when a message with this id is already queued."""
@@ -144,7 +159,7 @@ class Outbox:
         ready = and_(
             table.c.bank_id == self.bank_id,
             table.c.next_attempt_at <= now,
-            table.c.status.in_(["pending", "working"]),
+            table.c.status.in_(["pending", "working", "sending"]),
         )
         rows = conn.execute(
             select(table.c.id, table.c.channel, table.c.payload, table.c.attempts)
@@ -158,18 +173,48 @@ class Outbox:
                 update(table)
                 .where(and_(ready, table.c.id == row.id))
                 .values(
-                    status="working", next_attempt_at=now + LEASE, attempts=table.c.attempts + 1
+                    status="working",
+                    next_attempt_at=now + self.lease,
+                    attempts=table.c.attempts + 1,
                 )
             )
             if taken.rowcount == 1:
                 claimed.append(Claimed(row.id, row.channel, bytes(row.payload), row.attempts + 1))
         return claimed
 
+    def sending(self, conn: Connection, message_id: str) -> bool:
+        """About to send: from now on the message's fate is in doubt until the platform
+        answers or echoes it. False when the claim was lost (another process has it)."""
+        table = schema.channel_outbox
+        taken = conn.execute(
+            update(table)
+            .where(and_(table.c.id == message_id, table.c.status == "working"))
+            .values(status="sending", next_attempt_at=_now() + self.echo_wait)
+        )
+        return taken.rowcount == 1
+
     def sent(self, conn: Connection, message_id: str) -> None:
         table = schema.channel_outbox
         conn.execute(
             update(table).where(table.c.id == message_id).values(status="sent", sent_at=_now())
         )
+
+    def confirm(self, conn: Connection, message_id: str) -> bool:
+        """The channel confirmed the message arrived (e.g. Messenger's echo): it is sent,
+        whatever became of the process that sent it. False when it was already marked."""
+        table = schema.channel_outbox
+        done = conn.execute(
+            update(table)
+            .where(
+                and_(
+                    table.c.bank_id == self.bank_id,
+                    table.c.id == message_id[:64],
+                    table.c.status.in_(["pending", "working", "sending"]),
+                )
+            )
+            .values(status="sent", sent_at=_now())
+        )
+        return done.rowcount == 1
 
     def retry_later(self, conn: Connection, message_id: str, attempts: int, error: str) -> None:
         table = schema.channel_outbox

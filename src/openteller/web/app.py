@@ -69,8 +69,10 @@ class Worker:
             self._thread.join(timeout=10)
 
     def run_once(self) -> int:
-        messenger = self._app.messenger
-        done = messenger.process() + messenger.deliver()
+        done = 0
+        if self._app.messenger_enabled:
+            messenger = self._app.messenger
+            done += messenger.process() + messenger.deliver()
         if self._app.settings.bank_callback_url:
             done += self._app.alerts.report_answers()
             done += self._app.alerts.escalate_unanswered()
@@ -95,7 +97,8 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     webhooks = Counter(
         "openteller_webhook_requests", "Webhook requests by result", ["result"], registry=registry
     )
-    background = Worker(application) if worker and application.messenger_enabled else None
+    needs_worker = application.messenger_enabled or application.settings.bank_callback_url
+    background = Worker(application) if worker and needs_worker else None
 
     @asynccontextmanager
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:

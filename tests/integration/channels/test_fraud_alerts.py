@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from openteller.bootstrap import App
+from openteller.channels.messenger.signature import sign
 from openteller.services.alerts import AlertInvalid, bank_signature
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
@@ -29,6 +30,7 @@ from tests.integration.channels.test_messenger_webhook import (
     text_message,
     wait_for,
 )
+from tests.integration.channels.test_messenger_webhook import SECRET as APP_SECRET
 
 KEY_ID, SECRET = "bank-2026", "bank-api-secret"
 
@@ -265,3 +267,24 @@ def test_inside_the_24_hour_window_an_alert_is_a_standard_update(
     message = wait_for(graph, 2)[1]["body"]
     assert message["messaging_type"] == "UPDATE" and "tag" not in message
     assert "was this you?" in message["message"]["text"].lower()
+
+
+def test_a_new_process_whose_first_work_is_a_tap_answers_the_alert(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    assert send(url, alert("A-11")).status_code == 202
+    choices = {
+        q["title"]: q["payload"] for q in wait_for(graph, 1)[0]["body"]["message"]["quick_replies"]
+    }
+    fresh = App(app.settings)  # another process: nothing built yet but what it needs
+    try:
+        tap = text_message(ALICE, "m_n1", "Yes", quick_reply={"payload": choices["Yes, it was me"]})
+        raw = body(tap)
+        assert fresh.messenger.receive(raw, sign(APP_SECRET.encode(), raw)) == 1
+        while fresh.messenger.process():
+            pass
+        assert fresh.alerts.status("A-11")["status"] == "confirmed"
+    finally:
+        fresh.close()

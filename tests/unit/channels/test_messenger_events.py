@@ -10,6 +10,7 @@ from openteller.assistant.replies import Button, QuickReply, Reply
 from openteller.channels.messenger.events import (
     AccountLinking,
     Delivery,
+    Echo,
     Message,
     NotAPageEvent,
     Postback,
@@ -73,14 +74,15 @@ def test_locations_linking_receipts_echoes_and_unknown_kinds() -> None:
                     ],
                 }
             ),
-            item(message={"mid": "m.5", "text": "echo", "is_echo": True}),
+            item(message={"mid": "m.5", "text": "echo", "is_echo": True, "metadata": "ot:ab:0"}),
             item(account_linking={"status": "linked", "authorization_code": "code"}),
             item(delivery={"mids": ["m.1"], "watermark": 4}),
             item(read={"watermark": 9}),
             item(reaction={"reaction": "love"}),
         )
     )
-    location, linking, delivery, read, unknown = events
+    location, echo, linking, delivery, read, unknown = events
+    assert isinstance(echo, Echo) and echo.metadata == "ot:ab:0" and echo.mid == "m.5"
     assert isinstance(location, Message) and location.location == (51.5, -0.12)
     assert location.attachments == ("image",)
     assert isinstance(linking, AccountLinking) and linking.authorization_code == "code"

@@ -2,8 +2,8 @@
 
 Every ``entry[]`` and every ``messaging[]`` item is read (Meta batches). Ids are kept as
 strings (they overflow 53-bit JSON numbers in some clients). Echoes of the page's own
-messages are dropped; kinds OpenTeller does not handle come back as :class:`Unknown`
-so the caller can log them and still acknowledge.
+messages come back as :class:`Echo` (they confirm a send); kinds OpenTeller does not
+handle come back as :class:`Unknown` so the caller can log them and still acknowledge.
 """
 
 from __future__ import annotations
@@ -75,6 +75,15 @@ class Read(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Echo(Event):
+    """A message the page sent, echoed back (the ``message_echoes`` subscription), with
+    the ``metadata`` the Send API call attached: how a sent message is confirmed."""
+
+    mid: str = ""
+    metadata: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown(Event):
     fields: tuple[str, ...] = field(default_factory=tuple)
 
@@ -114,7 +123,13 @@ def _event(page_id: str, item: dict[str, Any]) -> Event | None:
     if "message" in item:
         message = item["message"] if isinstance(item["message"], dict) else {}
         if message.get("is_echo"):
-            return None
+            return Echo(
+                page_id,
+                sender,
+                timestamp,
+                _text(message.get("mid")),
+                _text(message.get("metadata")),
+            )
         location = None
         others: list[str] = []
         for attachment in message.get("attachments") or []:
