@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.services.bank_feed import FeedService
     from openteller.services.insights import InsightService
     from openteller.services.messenger import MessengerService
+    from openteller.services.risk_monitor import RiskMonitor
 
 
 def load_master_key(settings: Settings) -> MasterKeyProvider:
@@ -236,7 +237,7 @@ class App:
                 enabled["bank_web"] = self._alert_to_web_chat
             return enabled
 
-        return AlertService(
+        service = AlertService(
             self.engine,
             self.store,
             self.audit,
@@ -247,6 +248,11 @@ class App:
             callback_url=self.settings.bank_callback_url,
             escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
         )
+        if self.settings.risk_model is not None:  # answers teach the risk model
+            service.answer_listeners.append(
+                lambda alert, was_me: self.risk_monitor.on_answer(alert, was_me)
+            )
+        return service
 
     @cached_property
     def feed(self) -> FeedService:
@@ -255,8 +261,24 @@ class App:
         from openteller.services.bank_feed import FeedService
 
         service = FeedService(self.engine, self.store, self.audit, self.ingest)
+        if self.settings.risk_model is not None:
+            service.listeners.append(self.risk_monitor.on_feed)
         service.listeners.append(lambda customer, _new: self.insights.check(customer))
         return service
+
+    @cached_property
+    def risk_monitor(self) -> RiskMonitor:
+        """Scores fed payments with the bank's risk model (``risk_model``)."""
+        from openteller.risk.model import RiskModel
+        from openteller.risk.scorer import RiskScorer
+        from openteller.services.risk_monitor import RiskMonitor
+
+        path = self.settings.risk_model
+        if path is None:
+            raise ConfigurationError("set OPENTELLER_RISK_MODEL to a model trained by `risk train`")
+        return RiskMonitor(
+            RiskScorer(RiskModel.load(path)), self.settings.risk_threshold, self.alerts.receive
+        )
 
     @cached_property
     def insights(self) -> InsightService:

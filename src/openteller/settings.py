@@ -138,6 +138,20 @@ class Settings(BaseSettings):
             "retried until the bank answers 2xx)."
         ),
     )
+    risk_model: Path | None = Field(
+        default=None,
+        description=(
+            "A model trained by `openteller risk train`: each payment in the bank's feed is "
+            "scored with it, and one at or above `risk_threshold` raises a fraud alert. "
+            "Unset: no built-in risk scoring."
+        ),
+    )
+    risk_threshold: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="The fraud probability at or above which a fed payment raises an alert.",
+    )
     queue_lease_seconds: int = Field(
         default=60,
         ge=1,

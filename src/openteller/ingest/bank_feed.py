@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from openteller.domain.accounts import AccountType, BalanceKind
+from openteller.domain.accounts import AccountType, BalanceKind, mask
 from openteller.domain.errors import DomainError
 from openteller.domain.money import check_currency
 from openteller.domain.transactions import TransactionStatus
@@ -57,6 +57,8 @@ class FeedTransaction:
     terminal: str
     amount: Decimal
     merchant: str
+    currency: str = ""
+    card_last4: str = ""  # the account's last four digits (a card's, for a card account)
 
 
 @dataclass(slots=True)
@@ -187,6 +189,8 @@ def _transaction(
             terminal=_text(entry, "terminal", where, required=False) or merchant or description,
             amount=amount,
             merchant=merchant or description,
+            currency=currency,
+            card_last4=mask(account.identifier),
         )
     )
     return ParsedTransaction(

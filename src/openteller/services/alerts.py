@@ -143,6 +143,8 @@ class AlertService:
         self._escalate_after = escalate_after
         self._http = http
         self._clock = clock
+        #: Told of each recorded answer: (alert id, was it the customer?).
+        self.answer_listeners: list[Callable[[str, bool], object]] = []
 
     # -- the bank's signed requests ------------------------------------------------------
     def check_bank_request(
@@ -441,6 +443,8 @@ class AlertService:
                 customer_ref=handle.id,
                 detail={"alert": alert_id, "was_me": was_me},
             )
+        for listener in self.answer_listeners:
+            listener(alert_id, was_me)
         return self._answered(customer, was_me, details)
 
     def _answered(self, customer: str, was_me: bool, details: dict[str, Any]) -> str:
