@@ -470,9 +470,15 @@ def demo(
         ),
     ] = None,
     port: Annotated[int, typer.Option(help="Port for the demo server.")] = 8000,
+    alert_after: Annotated[
+        float,
+        typer.Option(help="Seconds after start when a suspicious payment of alice's arrives."),
+    ] = 60.0,
 ) -> None:
-    """Create a fresh demo bank (key, SQLite database, three synthetic customers, ATMs),
-    start the server and print a web chat link with alice signed in (Ctrl-C stops it).
+    """Create a fresh demo bank (key, SQLite database, three synthetic customers, ATMs, a
+    small risk model), start the server and print a web chat link with alice signed in
+    (Ctrl-C stops it). A minute in, a suspicious payment on alice's card raises a fraud
+    alert in her chat; "No, freeze my card" freezes it.
 
     Example: openteller demo
     """
@@ -507,7 +513,7 @@ def demo(
     if serve is None:
         serve = sys.stdin.isatty() and sys.stdout.isatty()
     if serve:
-        _serve_demo(result.settings, port)
+        _serve_demo(result.settings, port, alert_after)
     else:
         console.print(
             f"Start the web chat and dashboard with:\n  {env} openteller serve --port {port}"
@@ -528,17 +534,24 @@ def _demo_login(settings: Any, port: int) -> str:
     return f"http://127.0.0.1:{port}/chat/login?token={token}"
 
 
-def _serve_demo(settings: Any, port: int) -> None:
+def _serve_demo(settings: Any, port: int, alert_after: float) -> None:
     import uvicorn
 
+    from openteller.demo.live import live_settings, post_later
+    from openteller.demo.runner import DEMO_CUSTOMERS
     from openteller.web.app import create_app
 
-    app = App(settings.model_copy(update={"public_base_url": f"http://127.0.0.1:{port}"}))
+    live = live_settings(settings, port)
+    app = App(live)
     api = create_app(app)
+    customer, _seed, _checking, card = DEMO_CUSTOMERS[0]
+    post_later(live, customer, card, alert_after)
     token = api.state.sessions.issue("alice")
     console.print(
         f"\n[bold]Web chat, signed in as alice:[/] http://127.0.0.1:{port}/chat/login?token={token}"
-        f"\nPrivacy dashboard: http://127.0.0.1:{port}/privacy   (Ctrl-C stops the server)",
+        f"\nPrivacy dashboard: http://127.0.0.1:{port}/privacy   (Ctrl-C stops the server)"
+        f"\nIn {alert_after:.0f} s a suspicious payment on alice's card raises a fraud alert "
+        "in her chat: keep it open.",
         highlight=False,
         soft_wrap=True,
     )

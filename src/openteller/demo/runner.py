@@ -10,6 +10,7 @@ from pathlib import Path
 from openteller.bootstrap import App
 from openteller.demo.files import write_ofx
 from openteller.demo.generator import generate
+from openteller.demo.live import train_demo_model
 from openteller.ingest.registry import build_readers
 from openteller.privacy.keys import write_key_file
 from openteller.services.ingest import FileReport
@@ -82,6 +83,7 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
         app.atms.load_bytes(
             resources.files("openteller.demo").joinpath("atms.csv").read_bytes(), "demo ATMs"
         )
+        train_demo_model(directory)
         # Alice linked Messenger: a consent for her own questions, balances and spending.
         if all(r.status == "ok" for r in reports):
             app.consents.grant(

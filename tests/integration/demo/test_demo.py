@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -71,3 +76,62 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
         run("accounts", "--customer", "alice", "--json", cwd=tmp_path, **env).stdout
     )
     assert {a["transactions"] for a in recount} == {a["transactions"] for a in by_type.values()}
+
+
+def test_the_running_demo_raises_a_fraud_alert_and_no_freezes_the_card(tmp_path: Path) -> None:
+    """`openteller demo` as a newcomer runs it: a suspicious payment arrives after
+    --alert-after seconds, the fraud alert reaches alice's web chat live, "No" freezes."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENTELLER_")}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "openteller.cli", "demo", "--dir", "bank", "--serve"),
+            *("--port", str(port), "--alert-after", "3"),
+        ],
+        cwd=tmp_path,
+        env={**clean, "COLUMNS": "400"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        token = ""
+        deadline = time.monotonic() + 240
+        while not token and time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            assert line or demo.poll() is None, "the demo stopped"
+            found = re.search(r"/chat/login\?token=(\S+)", line)
+            token = found.group(1) if found else ""
+        url = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:  # the link is printed as the server starts
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        notice: dict[str, object] = {}
+        with httpx.stream(
+            "GET", f"{url}/chat/api/events", cookies={"ot_session": token}, timeout=120
+        ) as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data:"):
+                    notice = json.loads(line[5:])
+                    break
+        assert "was this you?" in str(notice["text"])
+        assert "2480.00 USD at VOLTMAX ELECTRONICS ONLINE on your card ending 1111" in str(
+            notice["text"]
+        )
+        choices = {q["title"]: q["payload"] for q in notice["quick_replies"]}  # type: ignore[attr-defined]
+        answer = httpx.post(
+            f"{url}/chat/api/messages",
+            json={"text": choices["No, freeze my card"]},
+            cookies={"ot_session": token},
+            timeout=30,
+        )
+        assert "is now frozen" in answer.json()["text"]
+    finally:
+        demo.terminate()
+        demo.wait(timeout=30)
