@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from openteller.domain.errors import ConfigurationError, MasterKeyError
 from openteller.privacy.access import AccessService
@@ -223,14 +223,14 @@ class App:
 
     @cached_property
     def alerts(self) -> AlertService:
-        from openteller.services.alerts import AlertService, parse_keys
+        from openteller.services.alerts import AlertChannel, AlertService, parse_keys
 
         keys = parse_keys(
             self.settings.bank_api_keys.get_secret_value() if self.settings.bank_api_keys else ""
         )
 
-        def channels() -> dict[str, Callable[[str, str, Any], int]]:
-            enabled: dict[str, Callable[[str, str, Any], int]] = {}
+        def channels() -> dict[str, AlertChannel]:
+            enabled: dict[str, AlertChannel] = {}
             if self.messenger_enabled:
                 enabled["messenger"] = self.messenger.deliver_alert
             if self.web_chat_enabled:
@@ -307,7 +307,7 @@ class App:
     def web_notices(self) -> WebNotices:
         return WebNotices(self.engine, self.store)
 
-    def _alert_to_web_chat(self, customer: str, alert_id: str, alert: Any) -> int:
+    def _alert_to_web_chat(self, conn: Connection, customer: str, alert_id: str, alert: Any) -> int:
         from openteller.services.alerts import ANSWERS, alert_question
 
         message = {
@@ -316,7 +316,7 @@ class App:
                 {"title": title, "payload": f"{verb}{alert_id}"} for title, verb in ANSWERS
             ],
         }
-        return int(self.web_notices.post(customer, f"alert:{alert_id}", message))
+        return int(self.web_notices.post(customer, f"alert:{alert_id}", message, conn))
 
     def _freeze_for_alert(self, customer: str, last4: str) -> str:
         cards = self.bank_core.cards(customer)

@@ -8,13 +8,14 @@ expires). Customers not in discreet mode get the answer itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
 from openteller.privacy.access import UnknownCustomer
 from openteller.privacy.reply_links import LinkInvalid, ReplyLinks
@@ -61,10 +62,13 @@ class DiscreetReplies:
         self._base_url = base_url.rstrip("/")
         self._clock = clock
 
-    def outgoing(self, external_id: str, answer: str, *, channel: str) -> Outgoing:
-        """The text to send through ``channel`` for ``answer``."""
+    def outgoing(
+        self, external_id: str, answer: str, *, channel: str, conn: Connection | None = None
+    ) -> Outgoing:
+        """The text to send through ``channel`` for ``answer`` (in ``conn``'s transaction
+        when given)."""
         now = self._clock()
-        with self._engine.begin() as conn:
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             customer = self._store.find_customer(conn, external_id)
             if customer is None:
                 raise UnknownCustomer(

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openteller.domain.consent import Purpose, Scope
@@ -28,9 +28,13 @@ from openteller.domain.errors import AccessDenied, OpenTellerError
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
-from openteller.store.repository import LedgerStore
+from openteller.store.repository import CustomerHandle, LedgerStore
 
 MAX_SKEW = timedelta(minutes=5)
+
+#: Queues an alert on one channel inside the caller's transaction:
+#: (connection, customer, alert id, alert) -> messages queued.
+AlertChannel = Callable[[Connection, str, str, "Alert"], int]
 EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
 
 
@@ -124,7 +128,7 @@ class AlertService:
         access: AccessService,
         *,
         keys: dict[str, bytes],
-        channels: Callable[[], dict[str, Callable[[str, str, Alert], int]]],
+        channels: Callable[[], dict[str, AlertChannel]],
         freeze: Callable[[str, str], str],
         callback_url: str | None = None,
         escalate_after: timedelta = timedelta(minutes=15),
@@ -190,7 +194,9 @@ class AlertService:
         refusals: list[str] = []
         customer = None
         channels = self._channels()
-        with self._engine.connect() as conn:
+        # One transaction: the alert, its audit entry and its messages on every channel
+        # are stored together or not at all.
+        with self._engine.begin() as conn:
             for channel in channels:
                 requester = Requester(channel, Purpose.FRAUD_ALERTS, "bank:fraud-engine")
                 try:
@@ -204,12 +210,31 @@ class AlertService:
                     continue
                 permitted.append(channel)
                 customer = grant.customer
-        if customer is None:
-            raise AccessDenied(
-                "no channel of this customer may receive fraud alerts"
-                + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
-            )
-        now = self._clock()
+            if customer is None:
+                raise AccessDenied(
+                    "no channel of this customer may receive fraud alerts"
+                    + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
+                )
+            if self._store_alert(conn, customer, alert):
+                self._audit.append(
+                    conn,
+                    actor="bank:fraud-engine",
+                    action="fraud_alert_received",
+                    customer_ref=customer.id,
+                    purpose=Purpose.FRAUD_ALERTS.value,
+                    scope=Scope.FRAUD_ALERTS.value,
+                    detail={"alert": alert.alert_id},
+                )
+            # The same alert again (a retry) is queued again, which keeps one of each:
+            # outbox and notice ids derive from the alert and the recipient.
+            for channel in permitted:
+                channels[channel](conn, alert.customer, alert.alert_id, alert)
+            row = self._row(conn, alert.alert_id)
+        assert row is not None
+        return {**_life(row), "channels": permitted}
+
+    def _store_alert(self, conn: Connection, customer: CustomerHandle, alert: Alert) -> bool:
+        """Store the alert, encrypted; False when it was stored before."""
         payload = customer.cipher.encrypt(
             json.dumps(
                 {
@@ -223,7 +248,7 @@ class AlertService:
             f"alert:{alert.alert_id}",
         )
         try:
-            with self._engine.begin() as conn:
+            with conn.begin_nested():
                 conn.execute(
                     insert(schema.fraud_alerts).values(
                         bank_id=self._store.bank_id,
@@ -231,48 +256,29 @@ class AlertService:
                         customer_id=customer.id,
                         payload=payload,
                         status="delivered",
-                        created_at=now,
+                        created_at=self._clock(),
                         expires_at=alert.expires_at,
                         answered_at=None,
                     )
                 )
-                self._audit.append(
-                    conn,
-                    actor="bank:fraud-engine",
-                    action="fraud_alert_received",
-                    customer_ref=customer.id,
-                    purpose=Purpose.FRAUD_ALERTS.value,
-                    scope=Scope.FRAUD_ALERTS.value,
-                    detail={"alert": alert.alert_id},
-                )
         except IntegrityError:
-            pass  # the same alert again (a retry): queue it again, which keeps one of each
-        # Queueing is idempotent (outbox ids and notice ids derive from the alert and the
-        # recipient), so a bank that retries after a crash between storing the alert and
-        # queueing it gets it delivered, and never twice.
-        for channel in permitted:
-            channels[channel](alert.customer, alert.alert_id, alert)
-        return {**self.status(alert.alert_id), "channels": permitted}
+            return False
+        return True
+
+    def _row(self, conn: Connection, alert_id: str) -> Any:
+        table = schema.fraud_alerts
+        return conn.execute(
+            select(table).where(
+                and_(table.c.bank_id == self._store.bank_id, table.c.alert_id == alert_id)
+            )
+        ).first()
 
     def status(self, alert_id: str) -> dict[str, Any]:
-        table = schema.fraud_alerts
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(table).where(
-                    and_(table.c.bank_id == self._store.bank_id, table.c.alert_id == alert_id)
-                )
-            ).first()
+            row = self._row(conn, alert_id)
         if row is None:
             raise AlertInvalid(f"no alert {alert_id!r}")
-        return {
-            "alert_id": row.alert_id,
-            "status": row.status,
-            "created_at": _utc(row.created_at).isoformat(),
-            "expires_at": _utc(row.expires_at).isoformat(),
-            "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
-            "reported_at": _utc(row.reported_at).isoformat() if row.reported_at else None,
-            "escalated_at": _utc(row.escalated_at).isoformat() if row.escalated_at else None,
-        }
+        return _life(row)
 
     def report_answers(self, limit: int = 20) -> int:
         """Report answered alerts to the bank (signed POST); an alert stays to report until
@@ -467,6 +473,18 @@ def alert_question(alert: Alert, details_link: str | None = None) -> str:
 
 
 ANSWERS = (("Yes, it was me", "alert-yes:"), ("No, freeze my card", "alert-no:"))
+
+
+def _life(row: Any) -> dict[str, Any]:
+    return {
+        "alert_id": row.alert_id,
+        "status": row.status,
+        "created_at": _utc(row.created_at).isoformat(),
+        "expires_at": _utc(row.expires_at).isoformat(),
+        "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
+        "reported_at": _utc(row.reported_at).isoformat() if row.reported_at else None,
+        "escalated_at": _utc(row.escalated_at).isoformat() if row.escalated_at else None,
+    }
 
 
 def _report_body(row: Any) -> bytes:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
 from openteller.assistant.context import dump as dump_context
 from openteller.assistant.context import load as load_context
@@ -283,10 +283,11 @@ class MessengerService:
         image_url: str = "",
         tag: str | None = None,
         messaging_type: str = "RESPONSE",
+        conn: Connection | None = None,
     ) -> None:
         reply = self._sealed(psid, reply)
         bodies = render(psid, reply, image_url=image_url, tag=tag, messaging_type=messaging_type)
-        with self._engine.begin() as conn:
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             for index, body in enumerate(bodies):
                 # Deterministic: handling the same event twice queues each reply once.
                 digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
@@ -297,13 +298,21 @@ class MessengerService:
                 self._outbox.add(conn, message_id, CHANNEL, payload)
 
     def deliver(self, limit: int = 20) -> int:
-        """Send queued replies; returns how many were sent."""
+        """Send queued replies; returns how many were sent.
+
+        Each message is marked ``sending`` just before its Send API call and ``sent``
+        after it; to spend one database transaction per message, not two, a message's
+        ``sent`` is written with the next one's ``sending``."""
         with self._engine.begin() as conn:
             claimed = self._outbox.claim(conn, limit)
         sent = 0
+        done: str | None = None  # sent, not yet marked so
         for item in claimed:
             body = json.loads(self._cipher.decrypt(item.payload, f"outbox:{item.key}"))
             with self._engine.begin() as conn:
+                if done is not None:
+                    self._outbox.sent(conn, done)
+                    done = None
                 if not self._outbox.sending(conn, item.key):
                     continue  # our claim lapsed and another process took the message
             try:
@@ -315,9 +324,11 @@ class MessengerService:
                     else:
                         self._outbox.failed(conn, item.key, str(exc))
                 continue
-            with self._engine.begin() as conn:
-                self._outbox.sent(conn, item.key)
+            done = item.key
             sent += 1
+        if done is not None:
+            with self._engine.begin() as conn:
+                self._outbox.sent(conn, done)
         return sent
 
     # -- linking -------------------------------------------------------------------------
@@ -367,10 +378,10 @@ class MessengerService:
                 .values(last_inbound_at=datetime.now(UTC))
             )
 
-    def linked_psids(self, customer: str) -> list[tuple[str, bool]]:
+    def linked_psids(self, customer: str, conn: Connection | None = None) -> list[tuple[str, bool]]:
         """The customer's linked PSIDs, each with whether its 24-hour window is open."""
         table = schema.messenger_links
-        with self._engine.connect() as conn:
+        with self._engine.connect() if conn is None else contextlib.nullcontext(conn) as conn:
             rows = conn.execute(
                 select(table.c.psid, table.c.last_inbound_at)
                 .join(schema.customers, schema.customers.c.id == table.c.customer_id)
@@ -387,13 +398,18 @@ class MessengerService:
             for row in rows
         ]
 
-    def deliver_alert(self, customer: str, alert_id: str, alert: Any) -> int:
+    def deliver_alert(self, conn: Connection, customer: str, alert_id: str, alert: Any) -> int:
         """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
         customer: inside Messenger's 24-hour window as a standard UPDATE message, outside
         it with the ACCOUNT_UPDATE tag (which the platform allows for fraud alerts)."""
-        psids = self.linked_psids(customer)
+        psids = self.linked_psids(customer, conn)
+        if not psids:
+            return 0
         outgoing = self._discreet.outgoing(
-            customer, f"{alert.amount} {alert.currency} at {alert.merchant}", channel=CHANNEL
+            customer,
+            f"{alert.amount} {alert.currency} at {alert.merchant}",
+            channel=CHANNEL,
+            conn=conn,
         )
         reply = Reply(
             alert_question(alert, outgoing.link if outgoing.discreet else None),
@@ -406,6 +422,7 @@ class MessengerService:
                 reply,
                 tag=None if window_open else "ACCOUNT_UPDATE",
                 messaging_type="UPDATE",
+                conn=conn,
             )
         return len(psids)
 

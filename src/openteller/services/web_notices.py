@@ -9,13 +9,14 @@ holds the customer's event stream delivers, whichever process took the alert in.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Connection, Engine, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openteller.store import schema
@@ -40,9 +41,16 @@ class WebNotices:
         self._store = store
         self._clock = clock
 
-    def post(self, customer: str, notice_id: str, message: dict[str, Any]) -> bool:
-        """Keep a notice for the customer's web chat; False when it was posted before."""
-        with self._engine.begin() as conn:
+    def post(
+        self,
+        customer: str,
+        notice_id: str,
+        message: dict[str, Any],
+        conn: Connection | None = None,
+    ) -> bool:
+        """Keep a notice for the customer's web chat (in ``conn``'s transaction when given);
+        False when it was posted before."""
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             handle = self._store.find_customer(conn, customer)
             if handle is None:
                 return False

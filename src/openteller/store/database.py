@@ -44,6 +44,10 @@ def create_database_engine(url: str) -> Engine:
                 raise StorageError(f"the database folder does not exist: {parent}")
     else:
         kwargs["pool_pre_ping"] = True
+        # Up to 20 per process (PostgreSQL's default limit is 100 for all processes);
+        # request threads beyond that wait for a connection (never two at once each).
+        kwargs["pool_size"] = 5
+        kwargs["max_overflow"] = 15
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -198,6 +198,8 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     sessions = Sessions(application.keystore_link_key())
     api.state.sessions = sessions
     add_chat_routes(api, application, sessions)
+    # An alert taken in is sent by this process's worker at once, not at its next poll.
+    api.state.wake = background.wake if background is not None else lambda: None
     add_bank_routes(api, application, error)
     return api
 

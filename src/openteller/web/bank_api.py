@@ -69,6 +69,7 @@ def add_bank_routes(
             return fail(404, str(exc))
         except AccessDenied as exc:
             return fail(403, f"the customer has not consented to fraud alerts here: {exc}")
+        api.state.wake()  # what was queued goes out now
         return JSONResponse(result, status_code=202)
 
     def route(path: str, work: Callable[[Any], Any], doc: str) -> None:
