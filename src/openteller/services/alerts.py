@@ -215,6 +215,23 @@ class AlertService:
                     "no channel of this customer may receive fraud alerts"
                     + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
                 )
+            if alert.card_last4 and not any(
+                account.mask == alert.card_last4
+                for account in self._store.list_accounts(conn, customer)
+            ):
+                problem = (
+                    f"card_last4: no account of customer {alert.customer!r} ends in "
+                    f"{alert.card_last4}"
+                )
+                self._audit.record(
+                    actor="bank:fraud-engine",
+                    action="fraud_alert_refused",
+                    customer_ref=customer.id,
+                    purpose=Purpose.FRAUD_ALERTS.value,
+                    outcome="denied",
+                    detail={"alert": alert.alert_id[:64], "reason": "unknown card"},
+                )
+                raise AlertInvalid(problem)
             if self._store_alert(conn, customer, alert):
                 self._audit.append(
                     conn,

@@ -288,3 +288,23 @@ def test_a_new_process_whose_first_work_is_a_tap_answers_the_alert(
         assert fresh.alerts.status("A-11")["status"] == "confirmed"
     finally:
         fresh.close()
+
+
+def test_alerts_for_unknown_customers_or_cards_are_refused_and_audited(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    nobody = send(url, alert("A-12", customer="nobody"))
+    assert nobody.status_code == 404 and "no customer 'nobody'" in nobody.json()["error"]["message"]
+    other_card = send(url, alert("A-13", card_last4="9999"))
+    assert other_card.status_code == 422
+    assert "no account of customer 'alice' ends in 9999" in other_card.json()["error"]["message"]
+    for refused in ("A-12", "A-13"):
+        with pytest.raises(AlertInvalid):
+            app.alerts.status(refused)  # nothing stored
+    denied = [r for r in app.audit.records() if r.outcome == "denied"]
+    assert any(r.customer_ref == "" and r.purpose == "fraud_alerts" for r in denied)
+    assert any(r.action == "fraud_alert_refused" for r in denied)  # the unknown card
+    time.sleep(0.5)
+    assert graph.calls == []  # nothing delivered
