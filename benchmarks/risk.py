@@ -3,7 +3,7 @@
 Usage: .venv/bin/python -m benchmarks.risk [--customers 5000] [--terminals 10000]
        [--days 183] [--single 20000] [--write]
 
-* single: ``RiskScorer.score`` (feature update + 300-tree model) per transaction, for
+* single: ``RiskScorer.score`` (feature update + the model's trees) per transaction, for
   the ``--single`` transactions after a state warmed up on all earlier days; the label
   of each is recorded after it (not timed), as the server would;
 * batch: ``RiskScorer.replay`` of the whole simulation (sort by time, streaming features,

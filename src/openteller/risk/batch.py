@@ -125,3 +125,5 @@ def _terminal(
             out[row, _COLUMN["TERMINAL_DAYS_SINCE_KNOWN_FRAUD"]] = since / timedelta(days=1)
             after = (times[:k] > latest) & (times[:k] <= end)
             out[row, _COLUMN["TERMINAL_NB_TX_AFTER_KNOWN_FRAUD"]] = after.sum()
+            first = timedelta(microseconds=int(t - int(times[:k][known].min())))
+            out[row, _COLUMN["TERMINAL_DAYS_SINCE_FIRST_KNOWN_FRAUD"]] = first / timedelta(days=1)

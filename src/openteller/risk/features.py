@@ -21,7 +21,10 @@ computable per transaction with the label delay respected:
   with time in (t - delay - 30, t - delay] to t (NaN without one);
 * ``TERMINAL_NB_TX_AFTER_KNOWN_FRAUD``: the terminal's transactions after that fraud,
   up to t - delay, none known to be fraud (NaN without one): a compromised terminal
-  that has since served genuine transactions is likely clean again.
+  that has since served genuine transactions is likely clean again;
+* ``TERMINAL_DAYS_SINCE_FIRST_KNOWN_FRAUD``: days from the terminal's earliest fraud known
+  at t with time in (t - delay - 30, t - delay] to t (NaN without one): how long ago the
+  terminal's compromise began, so an old one is likely over.
 
 A label is *known at t* when it was recorded by t and the transaction is at least
 ``delay`` (7 days) older than t. A transaction without a known label counts as genuine,
@@ -50,6 +53,7 @@ EXTRA_FEATURES: tuple[str, ...] = (
     "TERMINAL_NB_KNOWN_FRAUD_7DAY",
     "TERMINAL_DAYS_SINCE_KNOWN_FRAUD",
     "TERMINAL_NB_TX_AFTER_KNOWN_FRAUD",
+    "TERMINAL_DAYS_SINCE_FIRST_KNOWN_FRAUD",
 )
 FEATURES: tuple[str, ...] = BASELINE_FEATURES + EXTRA_FEATURES
 MIN_STD = 1e-9

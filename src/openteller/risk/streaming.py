@@ -92,11 +92,11 @@ class StreamingFeatures:
         terminal = self._terminals.get(tx.terminal_id)
         if terminal is None:
             terminal = self._terminals[tx.terminal_id] = _Terminal()
-        known_7, since, after = self._terminal_windows(terminal, t, row)
+        known_7, since, after, first = self._terminal_windows(terminal, t, row)
         frauds = customer.frauds
         if frauds and frauds[0] <= t - self._horizon:
             del frauds[: bisect_right(frauds, t - self._horizon)]
-        row += [ratio, zscore, float(len(frauds)), known_7, since, after]
+        row += [ratio, zscore, float(len(frauds)), known_7, since, after, first]
         self._remember(tx.transaction_id, t, tx.customer_id, tx.terminal_id)
         return row
 
@@ -138,7 +138,7 @@ class StreamingFeatures:
 
     def _terminal_windows(
         self, terminal: _Terminal, t: int, row: list[float]
-    ) -> tuple[float, float, float]:
+    ) -> tuple[float, float, float, float]:
         times, frauds = terminal.times, terminal.frauds
         oldest = t - self._horizon
         if times and times[0] <= oldest:
@@ -154,13 +154,14 @@ class StreamingFeatures:
             row += [float(count), known / count if count else 0.0]
             if days == 7:
                 known_7 = float(known)
-        since = after = NAN
+        since = after = first = NAN
         if fraud_top:
             latest = frauds[fraud_top - 1]
             since = (t - latest) / DAY
             after = float(top - bisect_right(times, latest))
+            first = (t - frauds[0]) / DAY
         times.append(t)
-        return known_7, since, after
+        return known_7, since, after, first
 
     def _remember(self, transaction_id: str, t: int, customer: str, terminal: str) -> None:
         self._seen[transaction_id] = _Seen(t, customer, terminal)

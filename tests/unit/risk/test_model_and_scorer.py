@@ -33,6 +33,26 @@ def test_the_arrays_predict_what_scikit_learn_predicts() -> None:
     assert expected.min() < 0.1 < 0.9 < expected.max()
 
 
+def test_an_ensemble_averages_its_members_raw_scores() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(2000, 3))
+    y = x[:, 0] + rng.normal(size=2000) > 1
+    params = {"max_iter": 20, "max_features": 0.5}
+    members = [
+        RiskModel.train(x, y, seed=s, params=params, features=["A", "B", "C"]) for s in (3, 4)
+    ]
+    both = RiskModel.train(x, y, seed=3, params={**params, "ensemble": 2}, features=["A", "B", "C"])
+    assert len(both.roots) == 40
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        return np.log(p / (1 - p))
+
+    mean = (logit(members[0].score_many(x)) + logit(members[1].score_many(x))) / 2
+    np.testing.assert_allclose(logit(both.score_many(x)), mean, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(members[0].score_many(x), members[1].score_many(x))
+    assert both.score_one(x[7]) == pytest.approx(float(both.score_many(x[7:8])[0]), rel=1e-12)
+
+
 def test_save_and_load_keep_every_score(
     small_model: RiskModel, small_transactions: list[RiskTransaction], tmp_path: Path
 ) -> None:

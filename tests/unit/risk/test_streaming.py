@@ -83,6 +83,9 @@ def test_a_label_younger_than_seven_days_changes_nothing() -> None:
     assert with_label[COLUMN["TERMINAL_ID_NB_TX_1DAY_WINDOW"]] == 2.0
     assert with_label[COLUMN["TERMINAL_ID_RISK_1DAY_WINDOW"]] == 0.5
     assert without[COLUMN["TERMINAL_ID_RISK_1DAY_WINDOW"]] == 0.0
+    first = COLUMN["TERMINAL_DAYS_SINCE_FIRST_KNOWN_FRAUD"]
+    assert abs(with_label[first] - (7 + 1 / 24)) < 1e-12
+    assert np.isnan(without[first])
 
 
 def test_a_label_known_late_counts_from_when_it_is_known() -> None:
