@@ -39,7 +39,7 @@ from pydantic import SecretStr
 from benchmarks.machine import describe, write_section
 from openteller.bootstrap import App
 from openteller.privacy.keys import generate_master_key_text
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import signed_headers
 from openteller.settings import Settings
 from openteller.store.database import normalise_url
 
@@ -149,18 +149,11 @@ async def _load(
                     },
                 }
             ).encode()
-            stamp = str(int(time.time()))
             started = time.perf_counter()
             response = await client.post(
                 f"{url}/bank/v1/alerts",
                 content=raw,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-OpenTeller-Key-Id": KEY_ID,
-                    "X-OpenTeller-Timestamp": stamp,
-                    "X-OpenTeller-Signature": bank_signature(SECRET.encode(), stamp, raw),
-                    "Idempotency-Key": uuid.uuid4().hex,
-                },
+                headers=signed_headers(KEY_ID, SECRET.encode(), raw, uuid.uuid4().hex),
             )
             if response.status_code == 202:
                 sent[alert_id] = started

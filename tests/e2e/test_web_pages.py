@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from openteller.bootstrap import App
 from openteller.ingest.registry import build_readers
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import signed_headers
 from openteller.web.app import create_app
 from tests.db import make_settings
 from tests.samples import fixture
@@ -135,17 +135,10 @@ def test_dashboard_shows_the_trail_and_revokes_a_consent(
 
 def post_alert(url: str, data: dict[str, object]) -> httpx.Response:
     raw = json.dumps(data).encode()
-    stamp = str(int(time.time()))
     return httpx.post(
         f"{url}/bank/v1/alerts",
         content=raw,
-        headers={
-            "Content-Type": "application/json",
-            "X-OpenTeller-Key-Id": BANK_KEY,
-            "X-OpenTeller-Timestamp": stamp,
-            "X-OpenTeller-Signature": bank_signature(BANK_SECRET.encode(), stamp, raw),
-            "Idempotency-Key": uuid.uuid4().hex,
-        },
+        headers=signed_headers(BANK_KEY, BANK_SECRET.encode(), raw, uuid.uuid4().hex),
     )
 
 

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from openteller.risk.model import RiskModel
 from openteller.risk.scorer import replay_features
 from openteller.risk.simulator import simulate
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import signed_headers
 from openteller.settings import Settings
 
 DEMO_KEY_ID = "demo-bank"
@@ -92,18 +92,11 @@ def post_later(
         time.sleep(delay)
         raw = json.dumps(suspicious_payment(customer, card_number)).encode()
         for _attempt in range(30):  # the server may still be starting
-            stamp = str(int(time.time()))
             try:
                 response = httpx.post(
                     url,
                     content=raw,
-                    headers={
-                        "Content-Type": "application/json",
-                        "X-OpenTeller-Key-Id": key_id,
-                        "X-OpenTeller-Timestamp": stamp,
-                        "X-OpenTeller-Signature": bank_signature(secret.encode(), stamp, raw),
-                        "Idempotency-Key": uuid.uuid4().hex,
-                    },
+                    headers=signed_headers(key_id, secret.encode(), raw, uuid.uuid4().hex),
                     timeout=30,
                 )
                 if response.status_code < 500:

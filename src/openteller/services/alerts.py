@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -117,6 +118,23 @@ def bank_signature(secret: bytes, timestamp: str, body: bytes) -> str:
     return (
         "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     )
+
+
+def signed_headers(
+    key_id: str, secret: bytes, body: bytes, idempotency_key: str | None = None
+) -> dict[str, str]:
+    """The headers of a signed bank API request (either way: the bank's posts to us, our
+    callbacks to the bank), stamped now."""
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-OpenTeller-Key-Id": key_id,
+        "X-OpenTeller-Timestamp": stamp,
+        "X-OpenTeller-Signature": bank_signature(secret, stamp, body),
+    }
+    if idempotency_key is not None:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
 
 
 class AlertService:
@@ -398,18 +416,11 @@ class AlertService:
         assert self._callback_url
         key_id, secret = next(iter(self._keys.items()))
         http = self._http or httpx.Client(timeout=5.0)
-        stamp = str(int(self._clock().timestamp()))
         try:
             response = http.post(
                 self._callback_url,
                 content=raw,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-OpenTeller-Key-Id": key_id,
-                    "X-OpenTeller-Timestamp": stamp,
-                    "X-OpenTeller-Signature": bank_signature(secret, stamp, raw),
-                    "Idempotency-Key": idempotency_key,
-                },
+                headers=signed_headers(key_id, secret, raw, idempotency_key),
             )
         except httpx.HTTPError:
             return False

@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 
 from openteller.bootstrap import App
 from openteller.channels.messenger.signature import sign
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import bank_signature, signed_headers
 from openteller.store import schema
 from tests.db import make_settings
 
@@ -254,18 +254,11 @@ def post_alert(client: httpx.Client, url: str, data: dict[str, Any]) -> None:
     """Post until accepted; a post that got no answer is sent again (new key, same alert)."""
     raw = json.dumps(data).encode()
     while True:
-        stamp = str(int(time.time()))
         try:
             response = client.post(
                 f"{url}/bank/v1/alerts",
                 content=raw,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-OpenTeller-Key-Id": BANK_KEY,
-                    "X-OpenTeller-Timestamp": stamp,
-                    "X-OpenTeller-Signature": bank_signature(BANK_SECRET.encode(), stamp, raw),
-                    "Idempotency-Key": uuid.uuid4().hex,
-                },
+                headers=signed_headers(BANK_KEY, BANK_SECRET.encode(), raw, uuid.uuid4().hex),
             )
             if response.status_code == 202:
                 return

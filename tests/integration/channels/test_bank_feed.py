@@ -7,7 +7,6 @@ Real uvicorn server; requests signed like a bank signs them.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from openteller.bootstrap import App
 from openteller.domain.consent import Purpose
 from openteller.privacy.access import Requester
-from openteller.services.alerts import bank_signature
+from openteller.services.alerts import signed_headers
 from tests.integration.channels.test_fraud_alerts import (  # noqa: F401 - fixtures
     KEY_ID,
     SECRET,
@@ -35,17 +34,10 @@ TERMINAL = Requester("terminal", Purpose.CUSTOMER_QUESTIONS, "test")
 
 def feed(url: str, path: str, data: Any, *, secret: str = SECRET) -> httpx.Response:
     raw = json.dumps(data).encode()
-    stamp = str(int(time.time()))
     return httpx.post(
         f"{url}/bank/v1/{path}",
         content=raw,
-        headers={
-            "Content-Type": "application/json",
-            "X-OpenTeller-Key-Id": KEY_ID,
-            "X-OpenTeller-Timestamp": stamp,
-            "X-OpenTeller-Signature": bank_signature(secret.encode(), stamp, raw),
-            "Idempotency-Key": uuid.uuid4().hex,
-        },
+        headers=signed_headers(KEY_ID, secret.encode(), raw, uuid.uuid4().hex),
     )
 
 
