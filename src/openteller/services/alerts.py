@@ -29,6 +29,7 @@ from openteller.domain.errors import AccessDenied, OpenTellerError
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.insert_once import insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
 
 MAX_SKEW = timedelta(minutes=5)
@@ -250,7 +251,14 @@ class AlertService:
                     detail={"alert": alert.alert_id[:64], "reason": "unknown card"},
                 )
                 raise AlertInvalid(problem)
-            if self._store_alert(conn, customer, alert):
+            stored = self._store_alert(conn, customer, alert)
+            # The same alert again (a retry) is queued again, which keeps one of each:
+            # outbox and notice ids derive from the alert and the recipient.
+            for channel in permitted:
+                channels[channel](conn, alert.customer, alert.alert_id, alert)
+            row = self._row(conn, alert.alert_id)
+            if stored:
+                # Last before the commit: the audit chain's head is locked from here on.
                 self._audit.append(
                     conn,
                     actor="bank:fraud-engine",
@@ -260,11 +268,6 @@ class AlertService:
                     scope=Scope.FRAUD_ALERTS.value,
                     detail={"alert": alert.alert_id},
                 )
-            # The same alert again (a retry) is queued again, which keeps one of each:
-            # outbox and notice ids derive from the alert and the recipient.
-            for channel in permitted:
-                channels[channel](conn, alert.customer, alert.alert_id, alert)
-            row = self._row(conn, alert.alert_id)
         assert row is not None
         return {**_life(row), "channels": permitted}
 
@@ -282,23 +285,20 @@ class AlertService:
             ).encode(),
             f"alert:{alert.alert_id}",
         )
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(schema.fraud_alerts).values(
-                        bank_id=self._store.bank_id,
-                        alert_id=alert.alert_id,
-                        customer_id=customer.id,
-                        payload=payload,
-                        status="delivered",
-                        created_at=self._clock(),
-                        expires_at=alert.expires_at,
-                        answered_at=None,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return insert_once(
+            conn,
+            schema.fraud_alerts,
+            {
+                "bank_id": self._store.bank_id,
+                "alert_id": alert.alert_id,
+                "customer_id": customer.id,
+                "payload": payload,
+                "status": "delivered",
+                "created_at": self._clock(),
+                "expires_at": alert.expires_at,
+                "answered_at": None,
+            },
+        )
 
     def _row(self, conn: Connection, alert_id: str) -> Any:
         table = schema.fraud_alerts

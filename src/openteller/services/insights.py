@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Engine, and_, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from openteller.alerts import insights as find
 from openteller.domain.accounts import BalanceKind
@@ -28,6 +27,7 @@ from openteller.domain.transactions import Transaction
 from openteller.privacy.access import AccessService, Requester
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.insert_once import insert_once
 from openteller.store.repository import LedgerStore
 
 #: What each kind is called when the customer is asked whether to stop it.
@@ -203,16 +203,11 @@ class InsightService:
             handle = self._store.find_customer(conn, customer)
             if handle is None:
                 return False
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(schema.insights_sent).values(
-                            customer_id=handle.id, insight_key=key[:200], sent_at=self._clock()
-                        )
-                    )
-            except IntegrityError:
-                return False
-        return True
+            return insert_once(
+                conn,
+                schema.insights_sent,
+                {"customer_id": handle.id, "insight_key": key[:200], "sent_at": self._clock()},
+            )
 
     def _settle(self, customer: str, key: str, kind: str, sent: int) -> None:
         """Audit an offered insight; one no channel could carry now (Messenger's window

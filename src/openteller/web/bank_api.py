@@ -45,8 +45,8 @@ def add_bank_routes(
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             return fail(415, "send application/json")
         raw = await request.body()
-        try:
-            application.alerts.check_bank_request(headers(request), raw)
+        try:  # in a thread: the replay check writes to the database
+            await run_in_threadpool(application.alerts.check_bank_request, headers(request), raw)
         except BankRequestRefused as exc:
             return fail(exc.status, str(exc))
         try:
