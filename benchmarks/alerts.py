@@ -247,6 +247,8 @@ def main() -> None:
         if a in recorder.arrived
     )
     lost = len(sent) - len(latencies)
+    span = (max(recorder.arrived.values()) - min(sent.values())) if latencies else float("nan")
+    delivered_rate = len(latencies) / span if latencies else float("nan")
     duplicated = sum(1 for count in recorder.seen.values() if count > 1)
     p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan")
     median = statistics.median(latencies) if latencies else float("nan")
@@ -261,6 +263,8 @@ def main() -> None:
         f"| {int(args.rate * args.seconds)} | {achieved}/s | {len(sent)} | {refused} | "
         f"{median:.0f} ms | {p99:.0f} ms | {latencies[-1] if latencies else float('nan'):.0f} ms | "
         f"{lost} | {duplicated} |\n\n"
+        f"Delivered rate (alerts / time from the first post to the last Send API call): "
+        f"{delivered_rate:.0f}/s.\n\n"
         f"Target (p99 <= 500 ms at 200 alerts/s for 60 s, none lost or duplicated): {verdict}.\n"
         "Latency runs from the moment the bank's post is sent to the moment the customer's "
         '"Was this you?" reaches the Send API: signature and replay checks, consent, the '
