@@ -188,6 +188,16 @@ class Settings(BaseSettings):
             "callback (for an SMS or a phone call)."
         ),
     )
+    insights_every_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=10080,
+        description=(
+            "Minutes between checks of every opted-in customer's insights (new data from "
+            "the bank's feed is checked as it arrives; this finds the time-based ones, "
+            "e.g. the week so far). One process runs each check."
+        ),
+    )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")
     bank_name: str = Field(default="Demo Bank", description="Display name of that bank.")
     log_level: str = Field(default="INFO", description="Log level: DEBUG, INFO, WARNING, ERROR.")

@@ -22,12 +22,15 @@ from openteller.alerts import insights as find
 from openteller.domain.accounts import BalanceKind
 from openteller.domain.categories import NON_SPENDING
 from openteller.domain.consent import Purpose, Scope
-from openteller.domain.errors import AccessDenied, DomainError
+from openteller.domain.errors import AccessDenied, DomainError, OpenTellerError
 from openteller.domain.transactions import Transaction
+from openteller.logs import get_logger
 from openteller.privacy.access import AccessService, Requester
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.consents import ConsentStore
 from openteller.store.insert_once import insert_once
+from openteller.store.job_runs import claim_run
 from openteller.store.repository import LedgerStore
 
 #: What each kind is called when the customer is asked whether to stop it.
@@ -46,6 +49,8 @@ ACTOR = "openteller:insights"
 
 #: (customer, notice id, text, stop payload) -> messages queued on one channel
 Deliver = Callable[[str, str, str, str], int]
+
+log = get_logger("openteller.insights")
 
 
 class InsightService:
@@ -134,6 +139,25 @@ class InsightService:
             )
 
     # -- finding and offering ----------------------------------------------------------------
+    def check_if_due(self, every: timedelta) -> int:
+        """Check every opted-in customer, at most once per ``every`` across all processes
+        (time-based insights, e.g. the week so far, come without new data); returns how
+        many messages were queued."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            if not claim_run(conn, self._store.bank_id, "insights", every, now):
+                return 0
+            customers = ConsentStore().customers_consenting_to(
+                conn, self._store.bank_id, Purpose.PROACTIVE_INSIGHTS, now
+            )
+        queued = 0
+        for customer in customers:
+            try:
+                queued += self.check(customer)
+            except OpenTellerError as exc:  # one customer's problem does not stop the others
+                log.error("insights_check_failed", error=type(exc).__name__)
+        return queued
+
     def check(self, customer: str) -> int:
         """Offer the customer's new insights; returns how many messages were queued."""
         permitted = self._permitted(customer)

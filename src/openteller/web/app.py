@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -46,7 +47,8 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 class Worker:
-    """Answers stored webhook events and sends queued replies, in a background thread."""
+    """Answers stored webhook events, sends queued replies, reports alert answers to the
+    bank and checks insights when due, in a background thread."""
 
     def __init__(self, app: App, interval: float = 0.2) -> None:
         self._app = app
@@ -76,6 +78,9 @@ class Worker:
         if self._app.settings.bank_callback_url:
             done += self._app.alerts.report_answers()
             done += self._app.alerts.escalate_unanswered()
+        if self._app.messenger_enabled or self._app.web_chat_enabled:
+            every = timedelta(minutes=self._app.settings.insights_every_minutes)
+            done += self._app.insights.check_if_due(every)
         return done
 
     def _run(self) -> None:
@@ -97,7 +102,11 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     webhooks = Counter(
         "openteller_webhook_requests", "Webhook requests by result", ["result"], registry=registry
     )
-    needs_worker = application.messenger_enabled or application.settings.bank_callback_url
+    needs_worker = (
+        application.messenger_enabled
+        or application.settings.bank_callback_url
+        or application.web_chat_enabled
+    )
     background = Worker(application) if worker and needs_worker else None
 
     @asynccontextmanager
