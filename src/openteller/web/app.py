@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -56,6 +57,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_insights_look = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="openteller-worker", daemon=True)
@@ -78,7 +80,11 @@ class Worker:
         if self._app.settings.bank_callback_url:
             done += self._app.alerts.report_answers()
             done += self._app.alerts.escalate_unanswered()
-        if self._app.messenger_enabled or self._app.web_chat_enabled:
+        insights_on = self._app.messenger_enabled or self._app.web_chat_enabled
+        if insights_on and time.monotonic() >= self._next_insights_look:
+            # Asking the database whether the check is due costs a transaction: once a
+            # minute per process is enough.
+            self._next_insights_look = time.monotonic() + 60
             every = timedelta(minutes=self._app.settings.insights_every_minutes)
             done += self._app.insights.check_if_due(every)
         return done
