@@ -132,36 +132,46 @@ class MessengerService:
     def receive(self, raw: bytes, signature: str | None) -> int:
         """Check, parse and store a webhook post; returns how many new events were kept.
         Raises :class:`InvalidSignature`; never raises for a signed body it cannot use."""
+        events = self.check(raw, signature)
+        with self._engine.begin() as conn:
+            return self.store(conn, events)
+
+    def check(self, raw: bytes, signature: str | None) -> list[Any]:
+        """The events of a correctly signed webhook post (nothing stored yet, nothing
+        read from the database); :class:`InvalidSignature` otherwise."""
         if not valid_signature(self.config.app_secret, raw, signature):
             raise InvalidSignature("missing or invalid X-Hub-Signature-256")
         try:
-            events = parse_body(raw)
+            return list(parse_body(raw))
         except NotAPageEvent as exc:
             self._dropped("not_a_page_event", str(exc))
-            return 0
+            return []
+
+    def store(self, conn: Connection, events: list[Any]) -> int:
+        """Keep checked events in ``conn``'s transaction (several posts may share one);
+        returns how many were new."""
         kept = 0
-        with self._engine.begin() as conn:
-            for event in events:
-                if isinstance(event, Delivery | Read):
-                    continue  # receipts: nothing to answer
-                if isinstance(event, Echo):
-                    # Our own message, echoed: it was sent, even if the process that sent
-                    # it died before it could say so (then it must not be sent again).
-                    if event.metadata.startswith(ECHO_PREFIX):
-                        self._outbox.confirm(conn, event.metadata[len(ECHO_PREFIX) :])
-                    continue
-                if isinstance(event, Unknown):
-                    self._audit.append(
-                        conn,
-                        actor=CHANNEL,
-                        action="webhook_dropped",
-                        customer_ref="",
-                        detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
-                    )
-                    continue
-                payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
-                encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
-                kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
+        for event in events:
+            if isinstance(event, Delivery | Read):
+                continue  # receipts: nothing to answer
+            if isinstance(event, Echo):
+                # Our own message, echoed: it was sent, even if the process that sent
+                # it died before it could say so (then it must not be sent again).
+                if event.metadata.startswith(ECHO_PREFIX):
+                    self._outbox.confirm(conn, event.metadata[len(ECHO_PREFIX) :])
+                continue
+            if isinstance(event, Unknown):
+                self._audit.append(
+                    conn,
+                    actor=CHANNEL,
+                    action="webhook_dropped",
+                    customer_ref="",
+                    detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
+                )
+                continue
+            payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
+            encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
+            kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
         return kept
 
     def _dropped(self, reason: str, detail: str) -> None:

@@ -33,6 +33,7 @@ from openteller.logs import get_logger
 from openteller.settings import load_settings
 from openteller.web.bank_api import add_bank_routes
 from openteller.web.chat import add_chat_routes
+from openteller.web.group_commit import GroupCommit
 from openteller.web.linking import add_linking_routes
 from openteller.web.sessions import Sessions
 
@@ -181,6 +182,10 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
             return error(403, "wrong hub.mode or hub.verify_token")
         return PlainTextResponse(answer)
 
+    inbox_writes: GroupCommit[list[Any]] = GroupCommit(
+        application.engine, lambda conn, events: application.messenger.store(conn, events)
+    )
+
     @api.post("/webhooks/messenger", response_model=None)
     async def messenger_events(request: Request) -> Any:
         """Signed webhook events: stored once each, acknowledged with 200 at once."""
@@ -197,11 +202,13 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
         from openteller.services.messenger import InvalidSignature
 
         try:
-            kept = application.messenger.receive(raw, request.headers.get("x-hub-signature-256"))
+            events = application.messenger.check(raw, request.headers.get("x-hub-signature-256"))
         except InvalidSignature as exc:
             webhooks.labels("bad_signature").inc()
             log.warning("webhook_refused", channel="messenger", reason="signature")
             return error(403, str(exc))
+        # Acknowledged only once stored; posts arriving together share one transaction.
+        kept = await inbox_writes.submit(events)
         webhooks.labels("accepted").inc()
         log.info("webhook", channel="messenger", events=kept, bytes=len(raw))
         if background is not None and kept:
