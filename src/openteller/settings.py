@@ -157,8 +157,8 @@ class Settings(BaseSettings):
         ge=1,
         le=3600,
         description=(
-            "Seconds a process holds a claimed webhook event; when it dies, another takes "
-            "the work over after this."
+            "Seconds a process holds a claimed webhook event or outbox message; when it "
+            "dies, another takes the work over after this."
         ),
     )
     echo_wait_seconds: int = Field(
@@ -167,8 +167,8 @@ class Settings(BaseSettings):
         le=86400,
         description=(
             "Seconds to wait for Messenger's echo of a message whose sending process died "
-            "after claiming it before sending it again (the echo proves it arrived; without "
-            "it, it probably did not)."
+            "mid-send before sending it again (the echo proves it arrived; without it, it "
+            "probably did not)."
         ),
     )
     messenger_concurrent_sends: int = Field(

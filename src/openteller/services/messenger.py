@@ -114,7 +114,7 @@ class MessengerService:
         self.sender = sender
         self._base_url = public_base_url.rstrip("/")
         self._inbox = Inbox(store.bank_id, lease)
-        self._outbox = Outbox(store.bank_id, echo_wait)
+        self._outbox = Outbox(store.bank_id, lease, echo_wait)
         self._sealer = SealedPayloads(queue_cipher)
         self._concurrent_sends = concurrent_sends
         self._send_pool: ThreadPoolExecutor | None = None
@@ -137,8 +137,9 @@ class MessengerService:
             return self.store(conn, events)
 
     def check(self, raw: bytes, signature: str | None) -> list[Any]:
-        """The events of a correctly signed webhook post (nothing stored yet, nothing
-        read from the database); :class:`InvalidSignature` otherwise."""
+        """The events of a correctly signed webhook post, not stored yet (a signed body
+        that is not about a page is audited and dropped: no events);
+        :class:`InvalidSignature` otherwise."""
         if not valid_signature(self.config.app_secret, raw, signature):
             raise InvalidSignature("missing or invalid X-Hub-Signature-256")
         try:
@@ -323,10 +324,10 @@ class MessengerService:
     def deliver(self, limit: int = 50) -> int:
         """Send queued messages; returns how many were sent.
 
-        A batch is claimed in one transaction (each message marked ``sending`` before
-        any is sent), sent with up to ``concurrent_sends`` Send API calls at once (one
-        recipient's messages one after another, in order), and its outcome written in
-        one more transaction."""
+        A batch is claimed in one transaction, sent with up to ``concurrent_sends`` Send
+        API calls at once (one recipient's messages one after another, in order; each
+        marked ``sending`` just before its call), and the outcome written in one more
+        transaction."""
         with self._engine.begin() as conn:
             claimed = self._outbox.claim(conn, limit)
         if not claimed:
@@ -358,6 +359,9 @@ class MessengerService:
         """One recipient's messages, in order, stopping at the first failure."""
         outcome = _Sent()
         for position, (item, body) in enumerate(messages):
+            with self._engine.begin() as conn:
+                if not self._outbox.sending(conn, item.key):
+                    continue  # our claim lapsed and another process took the message
             try:
                 self.sender.send(body)
             except SendFailed as exc:

@@ -110,14 +110,16 @@ class Inbox:
 
 
 class Outbox:
-    """Messages to send: ``pending`` until claimed, then ``sending`` until the platform
-    answers (``sent``) or echoes it (:meth:`confirm`). If the sending process dies,
-    nobody knows whether the platform got the message, so it is sent again only after
-    ``echo_wait`` without an echo (older rows may also be ``working``, from before
-    claims went straight to ``sending``; they are taken over the same way)."""
+    """Messages to send. A claimed message is ``working``; just before its send it is
+    ``sending``: if the process dies then, nobody knows whether the platform got it, so
+    it is sent again only after ``echo_wait`` without the platform's echo confirming it
+    (:meth:`confirm`), where a merely claimed one is taken over after ``lease``."""
 
-    def __init__(self, bank_id: str, echo_wait: timedelta = ECHO_WAIT) -> None:
+    def __init__(
+        self, bank_id: str, lease: timedelta = LEASE, echo_wait: timedelta = ECHO_WAIT
+    ) -> None:
         self.bank_id = bank_id
+        self.lease = lease
         self.echo_wait = echo_wait
 
     def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
@@ -141,11 +143,9 @@ class Outbox:
         )
 
     def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
-        """Take up to ``limit`` messages due for sending, oldest first, and mark them
-        ``sending`` (one statement for the batch; commit before sending any): from then
-        on a message's fate is in doubt until the platform answers or echoes it, so one
-        whose sender dies is sent again only after ``echo_wait``. Rows another process
-        holds are skipped on PostgreSQL rather than waited for."""
+        """Take up to ``limit`` messages due for sending, oldest first (one statement for
+        the batch), and hold them for ``lease``: ``working``. Rows another process holds
+        are skipped on PostgreSQL rather than waited for."""
         table = schema.channel_outbox
         now = _now()
         ready = and_(
@@ -167,8 +167,8 @@ class Outbox:
                 update(table)
                 .where(and_(ready, table.c.id.in_([row.id for row in rows])))
                 .values(
-                    status="sending",
-                    next_attempt_at=now + self.echo_wait,
+                    status="working",
+                    next_attempt_at=now + self.lease,
                     attempts=table.c.attempts + 1,
                 )
                 .returning(table.c.id)
@@ -179,6 +179,19 @@ class Outbox:
             for row in rows
             if row.id in taken
         ]
+
+    def sending(self, conn: Connection, message_id: str) -> bool:
+        """About to send (commit this before the call): from now on the message's fate is
+        in doubt until the platform answers or echoes it, so if the process dies it is
+        sent again only after ``echo_wait``. False when the claim was lost (another
+        process has the message)."""
+        table = schema.channel_outbox
+        taken = conn.execute(
+            update(table)
+            .where(and_(table.c.id == message_id, table.c.status == "working"))
+            .values(status="sending", next_attempt_at=_now() + self.echo_wait)
+        )
+        return taken.rowcount == 1
 
     def sent(self, conn: Connection, message_ids: list[str]) -> None:
         """The platform took these messages."""
