@@ -210,6 +210,7 @@ class App:
             public_base_url=s.public_base_url,
             lease=timedelta(seconds=s.queue_lease_seconds),
             echo_wait=timedelta(seconds=s.echo_wait_seconds),
+            concurrent_sends=s.messenger_concurrent_sends,
         )
         # Wired here, not when the alert or insight services are first built: a process
         # that starts by answering a tap on an alert's button must know what it is.

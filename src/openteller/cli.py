@@ -516,7 +516,11 @@ def demo(
         _serve_demo(result.settings, port, alert_after)
     else:
         console.print(
-            f"Start the web chat and dashboard with:\n  {env} openteller serve --port {port}"
+            "Start the web chat and dashboard with:\n"
+            f"  openteller demo --serve --dir {directory} --port {port}"
+            "\n(the demo again, then the server; a minute in, a suspicious payment raises a "
+            "fraud alert in alice's chat), or serve this demo's data as it is with:\n"
+            f"  {env} openteller serve --port {port}"
             f"\nthen open, signed in as alice: {_demo_login(result.settings, port)}",
             highlight=False,
             soft_wrap=True,

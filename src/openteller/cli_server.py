@@ -58,7 +58,8 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option(help="Process what is waiting, then stop.")] = False,
 ) -> None:
-    """Answer stored webhook events and send queued replies (also done inside `serve`).
+    """Answer stored webhook events, send queued replies, report alert answers and check
+    insights when due (also done inside `serve`).
 
     Example: openteller worker
     """

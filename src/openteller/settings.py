@@ -157,8 +157,8 @@ class Settings(BaseSettings):
         ge=1,
         le=3600,
         description=(
-            "Seconds a process holds a claimed inbox event or outbox message; when it dies, "
-            "another takes the work over after this."
+            "Seconds a process holds a claimed webhook event or outbox message; when it "
+            "dies, another takes the work over after this."
         ),
     )
     echo_wait_seconds: int = Field(
@@ -171,12 +171,31 @@ class Settings(BaseSettings):
             "probably did not)."
         ),
     )
+    messenger_concurrent_sends: int = Field(
+        default=8,
+        ge=1,
+        le=64,
+        description=(
+            "Send API calls a process makes at once (to different people; one person's "
+            "messages go one after another, in order)."
+        ),
+    )
     alert_escalation_minutes: int = Field(
         default=15,
         ge=1,
         description=(
             "Minutes without an answer before a fraud alert is escalated to the bank's "
             "callback (for an SMS or a phone call)."
+        ),
+    )
+    insights_every_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=10080,
+        description=(
+            "Minutes between checks of every opted-in customer's insights (new data from "
+            "the bank's feed is checked as it arrives; this finds the time-based ones, "
+            "e.g. the week so far). One process runs each check."
         ),
     )
     bank_id: str = Field(default="default", description="Id of the bank this process serves.")

@@ -21,14 +21,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine, and_, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, select, update
 
 from openteller.domain.consent import Purpose, Scope
 from openteller.domain.errors import AccessDenied, OpenTellerError
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.insert_once import insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
 
 MAX_SKEW = timedelta(minutes=5)
@@ -172,7 +172,19 @@ class AlertService:
     def check_bank_request(
         self, headers: dict[str, str], body: bytes, *, idempotent: bool = True
     ) -> str:
-        """The key id of a correctly signed, fresh, first-seen request, or a refusal."""
+        """Check a request's signature and freshness and, for a post (``idempotent``),
+        remember its Idempotency-Key (in a transaction of its own); returns the key id."""
+        key_id, key = self.verify_bank_request(headers, body, idempotent=idempotent)
+        if key is not None:
+            with self._engine.begin() as conn:
+                self.remember_request(conn, key)
+        return key_id
+
+    def verify_bank_request(
+        self, headers: dict[str, str], body: bytes, *, idempotent: bool = True
+    ) -> tuple[str, str | None]:
+        """The key id and (for a post) the Idempotency-Key of a correctly signed, fresh
+        request, or a refusal; nothing is stored (see :meth:`remember_request`)."""
         key_id = headers.get("x-openteller-key-id", "")
         secret = self._keys.get(key_id)
         if secret is None:
@@ -188,26 +200,31 @@ class AlertService:
             signature.encode(), bank_signature(secret, timestamp, body).encode()
         ):
             raise BankRequestRefused("X-OpenTeller-Signature does not match the body")
-        if idempotent:
-            key = headers.get("idempotency-key", "").strip()[:100]
-            if not key:
-                raise BankRequestRefused("Idempotency-Key is required", 400)
-            try:
-                with self._engine.begin() as conn:
-                    conn.execute(
-                        insert(schema.bank_requests).values(
-                            bank_id=self._store.bank_id, idempotency_key=key, seen_at=self._clock()
-                        )
-                    )
-            except IntegrityError:
-                raise BankRequestRefused(
-                    "a replay: this Idempotency-Key was used before", 409
-                ) from None
-        return key_id
+        if not idempotent:
+            return key_id, None
+        key = headers.get("idempotency-key", "").strip()[:100]
+        if not key:
+            raise BankRequestRefused("Idempotency-Key is required", 400)
+        return key_id, key
+
+    def remember_request(self, conn: Connection, idempotency_key: str) -> None:
+        """Note a post's Idempotency-Key in ``conn``'s transaction (so that a post whose
+        work fails may be sent again); a replay if the key was seen before."""
+        if not insert_once(
+            conn,
+            schema.bank_requests,
+            {
+                "bank_id": self._store.bank_id,
+                "idempotency_key": idempotency_key,
+                "seen_at": self._clock(),
+            },
+        ):
+            raise BankRequestRefused("a replay: this Idempotency-Key was used before", 409)
 
     # -- alerts --------------------------------------------------------------------------
-    def receive(self, alert: Alert) -> dict[str, Any]:
-        """Store and deliver an alert; AccessDenied without the customer's consent."""
+    def receive(self, alert: Alert, *, request_key: str | None = None) -> dict[str, Any]:
+        """Store and deliver an alert; AccessDenied without the customer's consent.
+        ``request_key``: the post's Idempotency-Key, remembered with the alert."""
         permitted: list[str] = []
         refusals: list[str] = []
         customer = None
@@ -250,7 +267,18 @@ class AlertService:
                     detail={"alert": alert.alert_id[:64], "reason": "unknown card"},
                 )
                 raise AlertInvalid(problem)
-            if self._store_alert(conn, customer, alert):
+            # The first write: refusals above are audited in transactions of their own,
+            # which on SQLite must not wait for this one's write lock.
+            if request_key is not None:
+                self.remember_request(conn, request_key)
+            stored = self._store_alert(conn, customer, alert)
+            # The same alert again (a retry) is queued again, which keeps one of each:
+            # outbox and notice ids derive from the alert and the recipient.
+            for channel in permitted:
+                channels[channel](conn, alert.customer, alert.alert_id, alert)
+            row = self._row(conn, alert.alert_id)
+            if stored:
+                # Last before the commit: the audit chain's head is locked from here on.
                 self._audit.append(
                     conn,
                     actor="bank:fraud-engine",
@@ -260,11 +288,6 @@ class AlertService:
                     scope=Scope.FRAUD_ALERTS.value,
                     detail={"alert": alert.alert_id},
                 )
-            # The same alert again (a retry) is queued again, which keeps one of each:
-            # outbox and notice ids derive from the alert and the recipient.
-            for channel in permitted:
-                channels[channel](conn, alert.customer, alert.alert_id, alert)
-            row = self._row(conn, alert.alert_id)
         assert row is not None
         return {**_life(row), "channels": permitted}
 
@@ -282,23 +305,20 @@ class AlertService:
             ).encode(),
             f"alert:{alert.alert_id}",
         )
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(schema.fraud_alerts).values(
-                        bank_id=self._store.bank_id,
-                        alert_id=alert.alert_id,
-                        customer_id=customer.id,
-                        payload=payload,
-                        status="delivered",
-                        created_at=self._clock(),
-                        expires_at=alert.expires_at,
-                        answered_at=None,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return insert_once(
+            conn,
+            schema.fraud_alerts,
+            {
+                "bank_id": self._store.bank_id,
+                "alert_id": alert.alert_id,
+                "customer_id": customer.id,
+                "payload": payload,
+                "status": "delivered",
+                "created_at": self._clock(),
+                "expires_at": alert.expires_at,
+                "answered_at": None,
+            },
+        )
 
     def _row(self, conn: Connection, alert_id: str) -> Any:
         table = schema.fraud_alerts

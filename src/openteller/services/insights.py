@@ -17,17 +17,20 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import Engine, and_, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from openteller.alerts import insights as find
 from openteller.domain.accounts import BalanceKind
 from openteller.domain.categories import NON_SPENDING
 from openteller.domain.consent import Purpose, Scope
-from openteller.domain.errors import AccessDenied, DomainError
+from openteller.domain.errors import AccessDenied, DomainError, OpenTellerError
 from openteller.domain.transactions import Transaction
+from openteller.logs import get_logger
 from openteller.privacy.access import AccessService, Requester
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.consents import ConsentStore
+from openteller.store.insert_once import insert_once
+from openteller.store.job_runs import claim_run
 from openteller.store.repository import LedgerStore
 
 #: What each kind is called when the customer is asked whether to stop it.
@@ -46,6 +49,8 @@ ACTOR = "openteller:insights"
 
 #: (customer, notice id, text, stop payload) -> messages queued on one channel
 Deliver = Callable[[str, str, str, str], int]
+
+log = get_logger("openteller.insights")
 
 
 class InsightService:
@@ -134,6 +139,25 @@ class InsightService:
             )
 
     # -- finding and offering ----------------------------------------------------------------
+    def check_if_due(self, every: timedelta) -> int:
+        """Check every opted-in customer, at most once per ``every`` across all processes
+        (time-based insights, e.g. the week so far, come without new data); returns how
+        many messages were queued."""
+        now = self._clock()
+        with self._engine.begin() as conn:
+            if not claim_run(conn, self._store.bank_id, "insights", every, now):
+                return 0
+            customers = ConsentStore().customers_consenting_to(
+                conn, self._store.bank_id, Purpose.PROACTIVE_INSIGHTS, now
+            )
+        queued = 0
+        for customer in customers:
+            try:
+                queued += self.check(customer)
+            except OpenTellerError as exc:  # one customer's problem does not stop the others
+                log.error("insights_check_failed", error=type(exc).__name__)
+        return queued
+
     def check(self, customer: str) -> int:
         """Offer the customer's new insights; returns how many messages were queued."""
         permitted = self._permitted(customer)
@@ -203,16 +227,11 @@ class InsightService:
             handle = self._store.find_customer(conn, customer)
             if handle is None:
                 return False
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(schema.insights_sent).values(
-                            customer_id=handle.id, insight_key=key[:200], sent_at=self._clock()
-                        )
-                    )
-            except IntegrityError:
-                return False
-        return True
+            return insert_once(
+                conn,
+                schema.insights_sent,
+                {"customer_id": handle.id, "insight_key": key[:200], "sent_at": self._clock()},
+            )
 
     def _settle(self, customer: str, key: str, kind: str, sent: int) -> None:
         """Audit an offered insight; one no channel could carry now (Messenger's window

@@ -18,7 +18,8 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,7 @@ from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
-from openteller.store.channel_queue import Inbox, Outbox
+from openteller.store.channel_queue import Claimed, Inbox, Outbox
 from openteller.store.repository import LedgerStore
 
 CHANNEL = "messenger"
@@ -75,6 +76,15 @@ class MessengerConfig:
     graph_url: str
 
 
+@dataclass
+class _Sent:
+    """What became of one recipient's messages in a batch."""
+
+    sent: list[str] = field(default_factory=list)
+    failed: tuple[Claimed, SendFailed] | None = None
+    untried: list[str] = field(default_factory=list)
+
+
 class MessengerService:
     def __init__(
         self,
@@ -91,6 +101,7 @@ class MessengerService:
         public_base_url: str,
         lease: timedelta = timedelta(seconds=60),
         echo_wait: timedelta = timedelta(minutes=5),
+        concurrent_sends: int = 8,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -105,6 +116,8 @@ class MessengerService:
         self._inbox = Inbox(store.bank_id, lease)
         self._outbox = Outbox(store.bank_id, lease, echo_wait)
         self._sealer = SealedPayloads(queue_cipher)
+        self._concurrent_sends = concurrent_sends
+        self._send_pool: ThreadPoolExecutor | None = None
         #: Set by the composition root: (customer, alert id, was it them?) -> reply text.
         self.alert_answers: Callable[[str, str, bool], str] | None = None
         #: Set by the composition root: (customer, insight kind) -> reply text.
@@ -119,36 +132,47 @@ class MessengerService:
     def receive(self, raw: bytes, signature: str | None) -> int:
         """Check, parse and store a webhook post; returns how many new events were kept.
         Raises :class:`InvalidSignature`; never raises for a signed body it cannot use."""
+        events = self.check(raw, signature)
+        with self._engine.begin() as conn:
+            return self.store(conn, events)
+
+    def check(self, raw: bytes, signature: str | None) -> list[Any]:
+        """The events of a correctly signed webhook post, not stored yet (a signed body
+        that is not about a page is audited and dropped: no events);
+        :class:`InvalidSignature` otherwise."""
         if not valid_signature(self.config.app_secret, raw, signature):
             raise InvalidSignature("missing or invalid X-Hub-Signature-256")
         try:
-            events = parse_body(raw)
+            return list(parse_body(raw))
         except NotAPageEvent as exc:
             self._dropped("not_a_page_event", str(exc))
-            return 0
+            return []
+
+    def store(self, conn: Connection, events: list[Any]) -> int:
+        """Keep checked events in ``conn``'s transaction (several posts may share one);
+        returns how many were new."""
         kept = 0
-        with self._engine.begin() as conn:
-            for event in events:
-                if isinstance(event, Delivery | Read):
-                    continue  # receipts: nothing to answer
-                if isinstance(event, Echo):
-                    # Our own message, echoed: it was sent, even if the process that sent
-                    # it died before it could say so (then it must not be sent again).
-                    if event.metadata.startswith(ECHO_PREFIX):
-                        self._outbox.confirm(conn, event.metadata[len(ECHO_PREFIX) :])
-                    continue
-                if isinstance(event, Unknown):
-                    self._audit.append(
-                        conn,
-                        actor=CHANNEL,
-                        action="webhook_dropped",
-                        customer_ref="",
-                        detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
-                    )
-                    continue
-                payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
-                encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
-                kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
+        for event in events:
+            if isinstance(event, Delivery | Read):
+                continue  # receipts: nothing to answer
+            if isinstance(event, Echo):
+                # Our own message, echoed: it was sent, even if the process that sent
+                # it died before it could say so (then it must not be sent again).
+                if event.metadata.startswith(ECHO_PREFIX):
+                    self._outbox.confirm(conn, event.metadata[len(ECHO_PREFIX) :])
+                continue
+            if isinstance(event, Unknown):
+                self._audit.append(
+                    conn,
+                    actor=CHANNEL,
+                    action="webhook_dropped",
+                    customer_ref="",
+                    detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
+                )
+                continue
+            payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
+            encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
+            kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
         return kept
 
     def _dropped(self, reason: str, detail: str) -> None:
@@ -297,39 +321,62 @@ class MessengerService:
                 payload = self._cipher.encrypt(json.dumps(body).encode(), f"outbox:{message_id}")
                 self._outbox.add(conn, message_id, CHANNEL, payload)
 
-    def deliver(self, limit: int = 20) -> int:
-        """Send queued replies; returns how many were sent.
+    def deliver(self, limit: int = 50) -> int:
+        """Send queued messages; returns how many were sent.
 
-        Each message is marked ``sending`` just before its Send API call and ``sent``
-        after it; to spend one database transaction per message, not two, a message's
-        ``sent`` is written with the next one's ``sending``."""
+        A batch is claimed in one transaction, sent with up to ``concurrent_sends`` Send
+        API calls at once (one recipient's messages one after another, in order; each
+        marked ``sending`` just before its call), and the outcome written in one more
+        transaction."""
         with self._engine.begin() as conn:
             claimed = self._outbox.claim(conn, limit)
-        sent = 0
-        done: str | None = None  # sent, not yet marked so
+        if not claimed:
+            return 0
+        conversations: dict[str, list[tuple[Claimed, dict[str, Any]]]] = {}
         for item in claimed:
             body = json.loads(self._cipher.decrypt(item.payload, f"outbox:{item.key}"))
+            recipient = str(body.get("recipient", {}).get("id", ""))
+            conversations.setdefault(recipient, []).append((item, body))
+        outcomes = list(self._senders().map(self._send_in_order, conversations.values()))
+        sent = [key for outcome in outcomes for key in outcome.sent]
+        with self._engine.begin() as conn:
+            if sent:
+                self._outbox.sent(conn, sent)
+            for outcome in outcomes:
+                if outcome.failed is None:
+                    continue
+                item, exc = outcome.failed
+                if exc.retryable and item.attempts < 10:
+                    at = self._outbox.retry_later(conn, item.key, item.attempts, str(exc))
+                else:
+                    self._outbox.failed(conn, item.key, str(exc))
+                    at = datetime.now(UTC)
+                # Not tried, so not in doubt: back in the queue behind the failed one.
+                self._outbox.release(conn, outcome.untried, at)
+        return len(sent)
+
+    def _send_in_order(self, messages: list[tuple[Claimed, dict[str, Any]]]) -> _Sent:
+        """One recipient's messages, in order, stopping at the first failure."""
+        outcome = _Sent()
+        for position, (item, body) in enumerate(messages):
             with self._engine.begin() as conn:
-                if done is not None:
-                    self._outbox.sent(conn, done)
-                    done = None
                 if not self._outbox.sending(conn, item.key):
                     continue  # our claim lapsed and another process took the message
             try:
                 self.sender.send(body)
             except SendFailed as exc:
-                with self._engine.begin() as conn:
-                    if exc.retryable and item.attempts < 10:
-                        self._outbox.retry_later(conn, item.key, item.attempts, str(exc))
-                    else:
-                        self._outbox.failed(conn, item.key, str(exc))
-                continue
-            done = item.key
-            sent += 1
-        if done is not None:
-            with self._engine.begin() as conn:
-                self._outbox.sent(conn, done)
-        return sent
+                outcome.failed = (item, exc)
+                outcome.untried = [later.key for later, _ in messages[position + 1 :]]
+                break
+            outcome.sent.append(item.key)
+        return outcome
+
+    def _senders(self) -> ThreadPoolExecutor:
+        if self._send_pool is None:
+            self._send_pool = ThreadPoolExecutor(
+                self._concurrent_sends, thread_name_prefix="openteller-send"
+            )
+        return self._send_pool
 
     # -- linking -------------------------------------------------------------------------
     def link(self, psid: str, customer: str, *, days: int = 90, actor: str = "bank") -> str:

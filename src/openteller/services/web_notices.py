@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, and_, select, update
 
 from openteller.store import schema
+from openteller.store.insert_once import insert_once
 from openteller.store.repository import LedgerStore
 
 
@@ -55,19 +55,18 @@ class WebNotices:
             if handle is None:
                 return False
             payload = handle.cipher.encrypt(json.dumps(message).encode(), f"notice:{notice_id}")
-            try:
-                with conn.begin_nested():
-                    conn.execute(
-                        insert(schema.web_notices).values(
-                            bank_id=self._store.bank_id,
-                            id=notice_id[:64],
-                            customer_id=handle.id,
-                            payload=payload,
-                            created_at=self._clock(),
-                            delivered_at=None,
-                        )
-                    )
-            except IntegrityError:
+            if not insert_once(
+                conn,
+                schema.web_notices,
+                {
+                    "bank_id": self._store.bank_id,
+                    "id": notice_id[:64],
+                    "customer_id": handle.id,
+                    "payload": payload,
+                    "created_at": self._clock(),
+                    "delivered_at": None,
+                },
+            ):
                 return False
         return True
 

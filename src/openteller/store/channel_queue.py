@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, or_, select, update
 
 from openteller.store import schema
+from openteller.store.insert_once import insert_once
 
 LEASE = timedelta(seconds=60)
 #: How long a message whose sender died mid-send waits for the platform's echo before
@@ -41,24 +41,21 @@ class Inbox:
 
     def add(self, conn: Connection, key: str, channel: str, payload: bytes) -> bool:
         """Store an event once; False when this delivery was seen before (a retry)."""
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(schema.channel_inbox).values(
-                        bank_id=self.bank_id,
-                        event_key=key[:200],
-                        channel=channel,
-                        payload=payload,
-                        status="pending",
-                        attempts=0,
-                        claimed_until=None,
-                        received_at=_now(),
-                        error="",
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        return insert_once(
+            conn,
+            schema.channel_inbox,
+            {
+                "bank_id": self.bank_id,
+                "event_key": key[:200],
+                "channel": channel,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "claimed_until": None,
+                "received_at": _now(),
+                "error": "",
+            },
+        )
 
     def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
         table = schema.channel_inbox
@@ -128,32 +125,27 @@ class Outbox:
     def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
         """Queue a message once; False when a message with this id is already queued."""
         now = _now()
-        try:
-            with conn.begin_nested():
-                self._insert(conn, message_id, channel, payload, now)
-        except IntegrityError:
-            return False
-        return True
-
-    def _insert(
-        self, conn: Connection, message_id: str, channel: str, payload: bytes, now: datetime
-    ) -> None:
-        conn.execute(
-            insert(schema.channel_outbox).values(
-                id=message_id,
-                bank_id=self.bank_id,
-                channel=channel,
-                payload=payload,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                sent_at=None,
-                error="",
-            )
+        return insert_once(
+            conn,
+            schema.channel_outbox,
+            {
+                "id": message_id,
+                "bank_id": self.bank_id,
+                "channel": channel,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "sent_at": None,
+                "error": "",
+            },
         )
 
     def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
+        """Take up to ``limit`` messages due for sending, oldest first (one statement for
+        the batch), and hold them for ``lease``: ``working``. Rows another process holds
+        are skipped on PostgreSQL rather than waited for."""
         table = schema.channel_outbox
         now = _now()
         ready = and_(
@@ -166,25 +158,33 @@ class Outbox:
             .where(ready)
             .order_by(table.c.created_at)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
-        claimed = []
-        for row in rows:
-            taken = conn.execute(
+        if not rows:
+            return []
+        taken = set(
+            conn.execute(
                 update(table)
-                .where(and_(ready, table.c.id == row.id))
+                .where(and_(ready, table.c.id.in_([row.id for row in rows])))
                 .values(
                     status="working",
                     next_attempt_at=now + self.lease,
                     attempts=table.c.attempts + 1,
                 )
-            )
-            if taken.rowcount == 1:
-                claimed.append(Claimed(row.id, row.channel, bytes(row.payload), row.attempts + 1))
-        return claimed
+                .returning(table.c.id)
+            ).scalars()
+        )  # on SQLite another process may have taken some between the two statements
+        return [
+            Claimed(row.id, row.channel, bytes(row.payload), row.attempts + 1)
+            for row in rows
+            if row.id in taken
+        ]
 
     def sending(self, conn: Connection, message_id: str) -> bool:
-        """About to send: from now on the message's fate is in doubt until the platform
-        answers or echoes it. False when the claim was lost (another process has it)."""
+        """About to send (commit this before the call): from now on the message's fate is
+        in doubt until the platform answers or echoes it, so if the process dies it is
+        sent again only after ``echo_wait``. False when the claim was lost (another
+        process has the message)."""
         table = schema.channel_outbox
         taken = conn.execute(
             update(table)
@@ -193,10 +193,13 @@ class Outbox:
         )
         return taken.rowcount == 1
 
-    def sent(self, conn: Connection, message_id: str) -> None:
+    def sent(self, conn: Connection, message_ids: list[str]) -> None:
+        """The platform took these messages."""
         table = schema.channel_outbox
         conn.execute(
-            update(table).where(table.c.id == message_id).values(status="sent", sent_at=_now())
+            update(table)
+            .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))
+            .values(status="sent", sent_at=_now())
         )
 
     def confirm(self, conn: Connection, message_id: str) -> bool:
@@ -216,13 +219,27 @@ class Outbox:
         )
         return done.rowcount == 1
 
-    def retry_later(self, conn: Connection, message_id: str, attempts: int, error: str) -> None:
+    def retry_later(self, conn: Connection, message_id: str, attempts: int, error: str) -> datetime:
+        """Send again later (backing off with the attempts made); returns when."""
         table = schema.channel_outbox
-        delay = timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
+        at = _now() + timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
         conn.execute(
             update(table)
             .where(table.c.id == message_id)
-            .values(status="pending", next_attempt_at=_now() + delay, error=error[:500])
+            .values(status="pending", next_attempt_at=at, error=error[:500])
+        )
+        return at
+
+    def release(self, conn: Connection, message_ids: list[str], at: datetime) -> None:
+        """Claimed but never tried (an earlier message to the same person failed): back
+        to pending, due at ``at``, the attempt not counted."""
+        if not message_ids:
+            return
+        table = schema.channel_outbox
+        conn.execute(
+            update(table)
+            .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))
+            .values(status="pending", next_attempt_at=at, attempts=table.c.attempts - 1)
         )
 
     def failed(self, conn: Connection, message_id: str, error: str) -> None:

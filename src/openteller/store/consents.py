@@ -75,6 +75,28 @@ class ConsentStore:
         rows = conn.execute(query.order_by(schema.consents.c.created_at, schema.consents.c.id))
         return [_consent(r) for r in rows]
 
+    def customers_consenting_to(
+        self, conn: Connection, bank_id: str, purpose: Purpose, now: datetime
+    ) -> list[str]:
+        """External ids of the bank's customers with a live consent naming ``purpose``
+        (on any channel; each read still goes through the access service)."""
+        table = schema.consents
+        rows = conn.execute(
+            select(schema.customers.c.external_id)
+            .distinct()
+            .join(table, table.c.customer_id == schema.customers.c.id)
+            .where(
+                and_(
+                    schema.customers.c.bank_id == bank_id,
+                    table.c.status == ConsentStatus.AUTHORISED.value,
+                    table.c.expires_at > now,
+                    table.c.purposes.contains(purpose.value),
+                )
+            )
+            .order_by(schema.customers.c.external_id)
+        )
+        return [row.external_id for row in rows]
+
     def save_status(self, conn: Connection, consent: Consent) -> None:
         conn.execute(
             update(schema.consents)

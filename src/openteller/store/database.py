@@ -46,8 +46,10 @@ def create_database_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True
         # Up to 20 per process (PostgreSQL's default limit is 100 for all processes);
         # request threads beyond that wait for a connection (never two at once each).
-        kwargs["pool_size"] = 5
-        kwargs["max_overflow"] = 15
+        # Most are kept open: under load, opening and closing overflow connections
+        # (a PostgreSQL backend process each) cost more than the work itself.
+        kwargs["pool_size"] = 15
+        kwargs["max_overflow"] = 5
     engine = create_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -461,3 +461,13 @@ insights_sent = Table(
     Column("insight_key", String(200), primary_key=True),
     Column("sent_at", DateTime(timezone=True), nullable=False),
 )
+
+#: Periodic jobs (e.g. checking insights): when each is next due, per bank. Every process
+#: may run them; the one whose conditional update moves ``next_run_at`` on runs it.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("bank_id", String(64), primary_key=True),
+    Column("name", String(40), primary_key=True),
+    Column("next_run_at", DateTime(timezone=True), nullable=False),
+)

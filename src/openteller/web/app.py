@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -31,6 +33,7 @@ from openteller.logs import get_logger
 from openteller.settings import load_settings
 from openteller.web.bank_api import add_bank_routes
 from openteller.web.chat import add_chat_routes
+from openteller.web.group_commit import GroupCommit
 from openteller.web.linking import add_linking_routes
 from openteller.web.sessions import Sessions
 
@@ -46,7 +49,8 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 class Worker:
-    """Answers stored webhook events and sends queued replies, in a background thread."""
+    """Answers stored webhook events, sends queued replies, reports alert answers to the
+    bank and checks insights when due, in a background thread."""
 
     def __init__(self, app: App, interval: float = 0.2) -> None:
         self._app = app
@@ -54,6 +58,7 @@ class Worker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_insights_look = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="openteller-worker", daemon=True)
@@ -76,6 +81,13 @@ class Worker:
         if self._app.settings.bank_callback_url:
             done += self._app.alerts.report_answers()
             done += self._app.alerts.escalate_unanswered()
+        insights_on = self._app.messenger_enabled or self._app.web_chat_enabled
+        if insights_on and time.monotonic() >= self._next_insights_look:
+            # Asking the database whether the check is due costs a transaction: once a
+            # minute per process is enough.
+            self._next_insights_look = time.monotonic() + 60
+            every = timedelta(minutes=self._app.settings.insights_every_minutes)
+            done += self._app.insights.check_if_due(every)
         return done
 
     def _run(self) -> None:
@@ -97,7 +109,11 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
     webhooks = Counter(
         "openteller_webhook_requests", "Webhook requests by result", ["result"], registry=registry
     )
-    needs_worker = application.messenger_enabled or application.settings.bank_callback_url
+    needs_worker = (
+        application.messenger_enabled
+        or application.settings.bank_callback_url
+        or application.web_chat_enabled
+    )
     background = Worker(application) if worker and needs_worker else None
 
     @asynccontextmanager
@@ -166,6 +182,10 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
             return error(403, "wrong hub.mode or hub.verify_token")
         return PlainTextResponse(answer)
 
+    inbox_writes: GroupCommit[list[Any]] = GroupCommit(
+        application.engine, lambda conn, events: application.messenger.store(conn, events)
+    )
+
     @api.post("/webhooks/messenger", response_model=None)
     async def messenger_events(request: Request) -> Any:
         """Signed webhook events: stored once each, acknowledged with 200 at once."""
@@ -182,11 +202,13 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
         from openteller.services.messenger import InvalidSignature
 
         try:
-            kept = application.messenger.receive(raw, request.headers.get("x-hub-signature-256"))
+            events = application.messenger.check(raw, request.headers.get("x-hub-signature-256"))
         except InvalidSignature as exc:
             webhooks.labels("bad_signature").inc()
             log.warning("webhook_refused", channel="messenger", reason="signature")
             return error(403, str(exc))
+        # Acknowledged only once stored; posts arriving together share one transaction.
+        kept = await inbox_writes.submit(events)
         webhooks.labels("accepted").inc()
         log.info("webhook", channel="messenger", events=kept, bytes=len(raw))
         if background is not None and kept:

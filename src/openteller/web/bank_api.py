@@ -38,28 +38,32 @@ def add_bank_routes(
     def headers(request: Request) -> dict[str, str]:
         return {k.lower(): v for k, v in request.headers.items()}
 
-    async def signed_json(request: Request) -> Any | Response:
-        """The body of a correctly signed, fresh, first-seen JSON post, or the refusal."""
+    async def signed_json(request: Request) -> tuple[Any, str] | Response:
+        """The body and Idempotency-Key of a correctly signed, fresh JSON post, or the
+        refusal (whether the key is new is checked with the work, in its transaction)."""
         if not application.settings.bank_api_keys:
             return fail(404, "the bank API is not configured")
         if request.headers.get("content-type", "").split(";")[0] != "application/json":
             return fail(415, "send application/json")
         raw = await request.body()
         try:
-            application.alerts.check_bank_request(headers(request), raw)
+            _key_id, key = application.alerts.verify_bank_request(headers(request), raw)
         except BankRequestRefused as exc:
             return fail(exc.status, str(exc))
+        assert key is not None
         try:
-            return json.loads(raw)
+            return json.loads(raw), key
         except (json.JSONDecodeError, UnicodeDecodeError):
             return fail(400, "the body is not JSON")
 
-    async def handled(request: Request, work: Callable[[Any], Any]) -> Response:
-        data = await signed_json(request)
-        if isinstance(data, Response):
-            return data
+    async def handled(request: Request, work: Callable[[Any, str], Any]) -> Response:
+        signed = await signed_json(request)
+        if isinstance(signed, Response):
+            return signed
         try:
-            result = await run_in_threadpool(work, data)
+            result = await run_in_threadpool(work, *signed)
+        except BankRequestRefused as exc:
+            return fail(exc.status, str(exc))
         except FeedRejected as exc:
             shown = "; ".join(exc.problems[:MAX_PROBLEMS_SHOWN])
             return fail(422, f"{exc}: {shown}" if shown else str(exc))
@@ -72,7 +76,7 @@ def add_bank_routes(
         api.state.wake()  # what was queued goes out now
         return JSONResponse(result, status_code=202)
 
-    def route(path: str, work: Callable[[Any], Any], doc: str) -> None:
+    def route(path: str, work: Callable[[Any, str], Any], doc: str) -> None:
         async def endpoint(request: Request) -> Response:
             return await handled(request, work)
 
@@ -80,19 +84,31 @@ def add_bank_routes(
         endpoint.__name__ = "post_" + path.rsplit("/", 1)[-1]
         api.add_api_route(path, endpoint, methods=["POST"], response_model=None)
 
+    def alert(data: Any, key: str) -> Any:
+        # The key is remembered in the alert's own transaction: one commit per alert.
+        return application.alerts.receive(Alert.parse(data, datetime.now(UTC)), request_key=key)
+
+    def feed(what: str) -> Callable[[Any, str], Any]:
+        def work(data: Any, key: str) -> Any:
+            with application.engine.begin() as conn:
+                application.alerts.remember_request(conn, key)
+            return application.feed.receive(data, what=what)
+
+        return work
+
     route(
         "/bank/v1/alerts",
-        lambda data: application.alerts.receive(Alert.parse(data, datetime.now(UTC))),
+        alert,
         'A fraud alert for a customer: delivered with "Was this you?" buttons.',
     )
     route(
         "/bank/v1/transactions",
-        lambda data: application.feed.receive(data, what="transactions"),
+        feed("transactions"),
         "New transactions of one customer's account, stored as they happen.",
     )
     route(
         "/bank/v1/balances",
-        lambda data: application.feed.receive(data, what="balances"),
+        feed("balances"),
         "New balances of one customer's account.",
     )
 

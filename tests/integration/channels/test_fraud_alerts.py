@@ -211,6 +211,20 @@ def test_unsigned_stale_and_replayed_requests_are_refused(
     assert response.json()["error"]["status"] == status_code
 
 
+def test_a_refused_alert_can_be_corrected_and_sent_again_with_the_same_key(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, _app = bank
+    wrong_card = send(url, alert("A-14", card_last4="9999"), idempotency="retry-me")
+    assert wrong_card.status_code == 422
+    fixed = send(url, alert("A-14"), idempotency="retry-me")  # nothing was stored before
+    assert fixed.status_code == 202 and fixed.json()["status"] == "delivered"
+    again = send(url, alert("A-14"), idempotency="retry-me")
+    assert again.status_code == 409 and "replay" in again.json()["error"]["message"]
+    assert len(wait_for(graph, 1)) == 1
+
+
 def test_bad_alerts_and_missing_consent_are_named(
     bank: tuple[str, App],
     graph: GraphRecorder,  # noqa: F811

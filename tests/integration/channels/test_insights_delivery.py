@@ -8,13 +8,17 @@ Real uvicorn server, real local Graph API recorder, real signatures.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from openteller.bootstrap import App
+from openteller.store import schema
 from openteller.web.sessions import COOKIE, Sessions
+from tests.db import make_settings
 from tests.integration.channels.test_bank_feed import feed
 from tests.integration.channels.test_fraud_alerts import (  # noqa: F401 - fixtures
     bank,
@@ -148,3 +152,35 @@ def test_messenger_gets_insights_only_inside_the_24_hour_window(
         body(text_message(ALICE, "m_i2", "Stop these", quick_reply={"payload": stop["payload"]})),
     )
     assert "no more duplicate charge warnings" in wait_for(graph, 4)[3]["body"]["message"]["text"]
+
+
+def test_the_scheduled_check_runs_once_per_interval_across_processes(
+    database_url: str, keystore_url: str | None, tmp_path: Path
+) -> None:
+    settings = make_settings(database_url, keystore_url, tmp_path, demo_login_password="pw")
+    first = App(settings)
+    first.init()
+    second = App(settings)  # another process on the same database
+    try:
+        for who in ("carol", "dave"):
+            first.feed.receive(charges(who, "Gym Club", "-30.00", "G1", "G2"), what="transactions")
+        assert first.web_notices.pending("carol") == []  # fed before anyone opted in
+        opt_in(first, "carol", "bank_web")
+        hour = timedelta(hours=1)
+
+        assert first.insights.check_if_due(hour) == 1  # carol's duplicate, found by the schedule
+        assert second.insights.check_if_due(hour) == 0  # not due again for an hour
+        assert first.insights.check_if_due(hour) == 0
+        (notice,) = first.web_notices.pending("carol")
+        assert "Gym Club charged 30.00 2 times" in notice.message["text"]
+        assert first.web_notices.pending("dave") == []  # dave never opted in
+
+        with first.engine.begin() as conn:  # an hour later
+            conn.execute(sa.update(schema.job_runs).values(next_run_at=datetime.now(UTC)))
+        assert second.insights.check_if_due(hour) == 0  # due, but nothing new to say
+        with first.engine.connect() as conn:
+            (due,) = conn.execute(sa.select(schema.job_runs.c.next_run_at)).scalars()
+        assert due.replace(tzinfo=due.tzinfo or UTC) > datetime.now(UTC) + timedelta(minutes=59)
+    finally:
+        second.close()
+        first.close()

@@ -64,6 +64,7 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
     assert run("audit", "verify", cwd=tmp_path, **env).returncode == 0
     assert "openteller audit trail --customer alice" in first.stdout
     assert "openteller serve --port 8000" in first.stdout
+    assert "openteller demo --serve --dir" in first.stdout  # the way to the live fraud alert
     assert "/chat/login?token=" in first.stdout
 
     atm = run("ask", "--customer", "alice", "--json", "ATMs in Manchester", cwd=tmp_path, **env)

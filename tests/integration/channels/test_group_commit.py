@@ -1,0 +1,91 @@
+"""Webhook posts arriving together are stored in one transaction, each acknowledged only
+once committed; a failed transaction fails every post in it and stores none of them."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from openteller.web.group_commit import GroupCommit
+
+metadata = sa.MetaData()
+rows = sa.Table("group_commit_probe", metadata, sa.Column("value", sa.Integer, primary_key=True))
+
+
+def _engine(tmp_path: Path) -> sa.Engine:
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/probe.db")
+    metadata.create_all(engine)
+    return engine
+
+
+def _stored(engine: sa.Engine) -> set[int]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(rows.c.value)).scalars())
+
+
+def test_posts_arriving_together_share_a_transaction(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+    commits = 0
+
+    def count(_conn: object) -> None:
+        nonlocal commits
+        commits += 1
+
+    sa.event.listen(engine, "commit", count)
+
+    def store(conn: sa.Connection, value: int) -> int:
+        conn.execute(sa.insert(rows).values(value=value))
+        return value * 10
+
+    writes = GroupCommit(engine, store)
+
+    async def post_all() -> list[int]:
+        return await asyncio.gather(*(writes.submit(n) for n in range(1, 41)))
+
+    assert asyncio.run(post_all()) == [n * 10 for n in range(1, 41)]  # each its own answer
+    assert _stored(engine) == set(range(1, 41))
+    assert 1 <= commits < 40  # the first alone, the rest gathered while it committed
+
+
+def test_a_failed_transaction_fails_every_post_in_it(tmp_path: Path) -> None:
+    engine = _engine(tmp_path)
+
+    def store(conn: sa.Connection, value: int) -> int:
+        if value == 13:
+            raise RuntimeError("the database refused post 13")
+        conn.execute(sa.insert(rows).values(value=value))
+        return value
+
+    writes = GroupCommit(engine, store)
+
+    async def post(values: list[int]) -> list[int | BaseException]:
+        return await asyncio.gather(*(writes.submit(v) for v in values), return_exceptions=True)
+
+    results = asyncio.run(post([1, 12, 13, 14]))
+    failed = [v for v, r in zip([1, 12, 13, 14], results, strict=True) if isinstance(r, Exception)]
+    assert 13 in failed
+    assert _stored(engine) == {v for v in (1, 12, 13, 14) if v not in failed}  # all or none
+    assert all(
+        str(r) == "the database refused post 13" for r in results if isinstance(r, Exception)
+    )
+    assert asyncio.run(post([20])) == [20]  # and the next post goes through
+
+
+@pytest.mark.parametrize("burst", [1, 3])
+def test_every_post_is_answered_whatever_the_burst(tmp_path: Path, burst: int) -> None:
+    engine = _engine(tmp_path)
+    writes = GroupCommit(
+        engine, lambda conn, v: conn.execute(sa.insert(rows).values(value=v)).rowcount
+    )
+
+    async def waves() -> list[int]:
+        got: list[int] = []
+        for wave in range(3):
+            got += await asyncio.gather(*(writes.submit(wave * 10 + n) for n in range(burst)))
+        return got
+
+    assert asyncio.run(waves()) == [1] * (3 * burst)
+    assert len(_stored(engine)) == 3 * burst
