@@ -51,6 +51,7 @@ from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.channel_queue import Claimed, Inbox, Outbox
 from openteller.store.repository import LedgerStore
+from openteller.store.retry import in_transaction
 
 CHANNEL = "messenger"
 #: Marks the Send API metadata that names our outbox message (see :class:`Echo`).
@@ -83,6 +84,10 @@ class _Sent:
     sent: list[str] = field(default_factory=list)
     failed: tuple[Claimed, SendFailed] | None = None
     untried: list[str] = field(default_factory=list)
+
+    def touched(self) -> list[str]:
+        failed = [] if self.failed is None else [self.failed[0].key]
+        return [*self.sent, *failed, *self.untried]
 
 
 class MessengerService:
@@ -133,8 +138,12 @@ class MessengerService:
         """Check, parse and store a webhook post; returns how many new events were kept.
         Raises :class:`InvalidSignature`; never raises for a signed body it cannot use."""
         events = self.check(raw, signature)
-        with self._engine.begin() as conn:
+
+        def keep(conn: Connection) -> int:
+            self.lock_echoed(conn, [events])
             return self.store(conn, events)
+
+        return in_transaction(self._engine, keep)
 
     def check(self, raw: bytes, signature: str | None) -> list[Any]:
         """The events of a correctly signed webhook post, not stored yet (a signed body
@@ -148,9 +157,20 @@ class MessengerService:
             self._dropped("not_a_page_event", str(exc))
             return []
 
+    def lock_echoed(self, conn: Connection, posts: list[list[Any]]) -> None:
+        """Before storing posts together: lock the queued messages their echoes confirm,
+        in the order every transaction that changes several messages locks them."""
+        echoed = [
+            event.metadata[len(ECHO_PREFIX) :][:64]
+            for events in posts
+            for event in events
+            if isinstance(event, Echo) and event.metadata.startswith(ECHO_PREFIX)
+        ]
+        self._outbox.lock(conn, echoed)
+
     def store(self, conn: Connection, events: list[Any]) -> int:
-        """Keep checked events in ``conn``'s transaction (several posts may share one);
-        returns how many were new."""
+        """Keep checked events in ``conn``'s transaction (several posts may share one,
+        after :meth:`lock_echoed`); returns how many were new."""
         kept = 0
         for event in events:
             if isinstance(event, Delivery | Read):
@@ -339,21 +359,28 @@ class MessengerService:
             conversations.setdefault(recipient, []).append((item, body))
         outcomes = list(self._senders().map(self._send_in_order, conversations.values()))
         sent = [key for outcome in outcomes for key in outcome.sent]
-        with self._engine.begin() as conn:
-            if sent:
-                self._outbox.sent(conn, sent)
-            for outcome in outcomes:
-                if outcome.failed is None:
-                    continue
-                item, exc = outcome.failed
-                if exc.retryable and item.attempts < 10:
-                    at = self._outbox.retry_later(conn, item.key, item.attempts, str(exc))
-                else:
-                    self._outbox.failed(conn, item.key, str(exc))
-                    at = datetime.now(UTC)
-                # Not tried, so not in doubt: back in the queue behind the failed one.
-                self._outbox.release(conn, outcome.untried, at)
+        in_transaction(self._engine, lambda conn: self._record_outcomes(conn, outcomes))
         return len(sent)
+
+    def _record_outcomes(self, conn: Connection, outcomes: list[_Sent]) -> None:
+        # Every row this writes is locked first, in id order, as a webhook post's echoes
+        # lock theirs: the two never wait on each other.
+        touched = [key for outcome in outcomes for key in outcome.touched()]
+        self._outbox.lock(conn, touched)
+        sent = [key for outcome in outcomes for key in outcome.sent]
+        if sent:
+            self._outbox.sent(conn, sent)
+        for outcome in outcomes:
+            if outcome.failed is None:
+                continue
+            item, exc = outcome.failed
+            if exc.retryable and item.attempts < 10:
+                at = self._outbox.retry_later(conn, item.key, item.attempts, str(exc))
+            else:
+                self._outbox.failed(conn, item.key, str(exc))
+                at = datetime.now(UTC)
+            # Not tried, so not in doubt: back in the queue behind the failed one.
+            self._outbox.release(conn, outcome.untried, at)
 
     def _send_in_order(self, messages: list[tuple[Claimed, dict[str, Any]]]) -> _Sent:
         """One recipient's messages, in order, stopping at the first failure."""

@@ -193,9 +193,27 @@ class Outbox:
         )
         return taken.rowcount == 1
 
+    def lock(self, conn: Connection, message_ids: list[str]) -> None:
+        """Lock these messages' rows for the rest of the transaction, in id order.
+
+        Every transaction that changes several messages (the worker writing a batch's
+        outcome, a webhook post's echoes confirming sends) locks them first, in the same
+        order, so two of them never wait on each other (PostgreSQL; SQLite locks the
+        whole database for a writer anyway)."""
+        if not message_ids or conn.dialect.name == "sqlite":
+            return
+        table = schema.channel_outbox
+        conn.execute(
+            select(table.c.id)
+            .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(sorted(message_ids))))
+            .order_by(table.c.id)
+            .with_for_update()
+        ).all()
+
     def sent(self, conn: Connection, message_ids: list[str]) -> None:
         """The platform took these messages."""
         table = schema.channel_outbox
+        self.lock(conn, message_ids)
         conn.execute(
             update(table)
             .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))
@@ -236,6 +254,7 @@ class Outbox:
         if not message_ids:
             return
         table = schema.channel_outbox
+        self.lock(conn, message_ids)
         conn.execute(
             update(table)
             .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))

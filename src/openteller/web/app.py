@@ -14,10 +14,12 @@ from __future__ import annotations
 import os
 import threading
 import time
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -46,6 +48,20 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse(
         {"error": {"status": status, "code": code, "message": message}}, status_code=status
     )
+
+
+def failure_facts(exc: BaseException) -> dict[str, str]:
+    """What failed and where, for the log, without the exception's message (a database
+    error's message quotes the statement's values, which may be customer data)."""
+    facts = {"error": exc.__class__.__name__}
+    original = getattr(exc, "orig", None)  # a database driver's error, wrapped
+    if original is not None:
+        facts["cause"] = original.__class__.__name__
+    frames = traceback.extract_tb(exc.__traceback__)
+    if frames:
+        last = frames[-1]
+        facts["at"] = f"{Path(last.filename).name}:{last.lineno} {last.name}"
+    return facts
 
 
 class Worker:
@@ -91,12 +107,20 @@ class Worker:
         return done
 
     def _run(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             try:
                 busy = self.run_once()
-            except OpenTellerError as exc:
-                log.error("worker_failed", error=exc.__class__.__name__)
+                failures = 0
+            except Exception as exc:  # the thread must outlive any one round
+                # Whatever went wrong (a database gone for a moment, a bug), this process
+                # keeps answering: the round's work is still queued and is tried again,
+                # after a pause that grows while failures repeat.
+                failures += 1
+                log.error("worker_failed", failures=failures, **failure_facts(exc))
                 busy = 0
+                self._stop.wait(min(30.0, self._interval * 2**failures))
+                continue
             if not busy:
                 self._wake.wait(self._interval)
                 self._wake.clear()
@@ -183,7 +207,9 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
         return PlainTextResponse(answer)
 
     inbox_writes: GroupCommit[list[Any]] = GroupCommit(
-        application.engine, lambda conn, events: application.messenger.store(conn, events)
+        application.engine,
+        lambda conn, events: application.messenger.store(conn, events),
+        prepare=lambda conn, posts: application.messenger.lock_echoed(conn, posts),
     )
 
     @api.post("/webhooks/messenger", response_model=None)

@@ -5,7 +5,8 @@ post on its own costs a transaction (and a disk flush) per post. Here a post wai
 the transaction in progress, if any, and the posts that gathered meanwhile are stored
 together in the next one, off the event loop. Under light load each post still gets its
 own transaction at once; under heavy load one commit serves many posts. If a
-transaction fails, every post in it gets the error (and Meta sends them again).
+transaction fails, every post in it gets the error (and Meta sends them again); one the
+database aborted to break a deadlock is run again first.
 """
 
 from __future__ import annotations
@@ -17,15 +18,24 @@ from typing import Generic, TypeVar
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
+from openteller.store.retry import in_transaction
+
 Item = TypeVar("Item")
 
 
 class GroupCommit(Generic[Item]):
-    """Runs ``store(conn, item) -> int`` for items submitted together, in one transaction."""
+    """Runs ``store(conn, item) -> int`` for items submitted together, in one transaction,
+    after ``prepare(conn, items)`` (e.g. to take row locks in one order for all of them)."""
 
-    def __init__(self, engine: Engine, store: Callable[[Connection, Item], int]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Callable[[Connection, Item], int],
+        prepare: Callable[[Connection, list[Item]], None] | None = None,
+    ) -> None:
         self._engine = engine
         self._store = store
+        self._prepare = prepare
         self._waiting: list[tuple[Item, asyncio.Future[int]]] = []
         self._draining = False
 
@@ -57,5 +67,9 @@ class GroupCommit(Generic[Item]):
             self._draining = False
 
     def _commit(self, items: list[Item]) -> list[int]:
-        with self._engine.begin() as conn:
+        def store_all(conn: Connection) -> list[int]:
+            if self._prepare is not None:
+                self._prepare(conn, items)
             return [self._store(conn, item) for item in items]
+
+        return in_transaction(self._engine, store_all)
