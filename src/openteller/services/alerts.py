@@ -271,27 +271,29 @@ class AlertService:
             # which on SQLite must not wait for this one's write lock.
             if request_key is not None:
                 self.remember_request(conn, request_key)
-            stored = self._store_alert(conn, customer, alert)
+            received_at = self._clock()
+            stored = self._store_alert(conn, customer, alert, received_at)
             # The same alert again (a retry) is queued again, which keeps one of each:
             # outbox and notice ids derive from the alert and the recipient.
             for channel in permitted:
                 channels[channel](conn, alert.customer, alert.alert_id, alert)
-            row = self._row(conn, alert.alert_id)
-            if stored:
-                # Last before the commit: the audit chain's head is locked from here on.
-                self._audit.append(
-                    conn,
-                    actor="bank:fraud-engine",
-                    action="fraud_alert_received",
-                    customer_ref=customer.id,
-                    purpose=Purpose.FRAUD_ALERTS.value,
-                    scope=Scope.FRAUD_ALERTS.value,
-                    detail={"alert": alert.alert_id},
-                )
-        assert row is not None
-        return {**_life(row), "channels": permitted}
+            if not stored:  # a retry: answered as stored the first time
+                return {**_life(self._row(conn, alert.alert_id)), "channels": permitted}
+            # Last before the commit: the audit chain's head is locked from here on.
+            self._audit.append(
+                conn,
+                actor="bank:fraud-engine",
+                action="fraud_alert_received",
+                customer_ref=customer.id,
+                purpose=Purpose.FRAUD_ALERTS.value,
+                scope=Scope.FRAUD_ALERTS.value,
+                detail={"alert": alert.alert_id},
+            )
+        return {**_new_life(alert, received_at), "channels": permitted}
 
-    def _store_alert(self, conn: Connection, customer: CustomerHandle, alert: Alert) -> bool:
+    def _store_alert(
+        self, conn: Connection, customer: CustomerHandle, alert: Alert, received_at: datetime
+    ) -> bool:
         """Store the alert, encrypted; False when it was stored before."""
         payload = customer.cipher.encrypt(
             json.dumps(
@@ -314,7 +316,7 @@ class AlertService:
                 "customer_id": customer.id,
                 "payload": payload,
                 "status": "delivered",
-                "created_at": self._clock(),
+                "created_at": received_at,
                 "expires_at": alert.expires_at,
                 "answered_at": None,
             },
@@ -521,6 +523,19 @@ def alert_question(alert: Alert, details_link: str | None = None) -> str:
 
 
 ANSWERS = (("Yes, it was me", "alert-yes:"), ("No, freeze my card", "alert-no:"))
+
+
+def _new_life(alert: Alert, received_at: datetime) -> dict[str, Any]:
+    """:func:`_life` of an alert just stored (without reading it back)."""
+    return {
+        "alert_id": alert.alert_id,
+        "status": "delivered",
+        "created_at": _utc(received_at).isoformat(),
+        "expires_at": _utc(alert.expires_at).isoformat(),
+        "answered_at": None,
+        "reported_at": None,
+        "escalated_at": None,
+    }
 
 
 def _life(row: Any) -> dict[str, Any]:
