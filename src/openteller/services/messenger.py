@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import json
 import secrets
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
@@ -344,23 +345,64 @@ class MessengerService:
     def deliver(self, limit: int = 50) -> int:
         """Send queued messages; returns how many were sent.
 
-        A batch is claimed in one transaction, sent with up to ``concurrent_sends`` Send
-        API calls at once (one recipient's messages one after another, in order; each
-        marked ``sending`` just before its call), and the outcome written in one more
-        transaction."""
+        A batch is claimed in one transaction and sent in waves: a wave takes the next
+        message of up to ``concurrent_sends`` recipients, marks them ``sending`` in one
+        transaction and makes their Send API calls at once (so one recipient's messages
+        go one after another, in order, and no more than a wave is ever in doubt). The
+        outcome is written in one more transaction."""
         with self._engine.begin() as conn:
             claimed = self._outbox.claim(conn, limit)
         if not claimed:
             return 0
-        conversations: dict[str, list[tuple[Claimed, dict[str, Any]]]] = {}
+        waiting: dict[str, deque[tuple[Claimed, dict[str, Any]]]] = {}
         for item in claimed:
             body = json.loads(self._cipher.decrypt(item.payload, f"outbox:{item.key}"))
             recipient = str(body.get("recipient", {}).get("id", ""))
-            conversations.setdefault(recipient, []).append((item, body))
-        outcomes = list(self._senders().map(self._send_in_order, conversations.values()))
-        sent = [key for outcome in outcomes for key in outcome.sent]
-        in_transaction(self._engine, lambda conn: self._record_outcomes(conn, outcomes))
+            waiting.setdefault(recipient, deque()).append((item, body))
+        outcomes = {recipient: _Sent() for recipient in waiting}
+        while waiting:
+            self._send_wave(waiting, outcomes)
+        sent = [key for outcome in outcomes.values() for key in outcome.sent]
+        in_transaction(
+            self._engine, lambda conn: self._record_outcomes(conn, list(outcomes.values()))
+        )
         return len(sent)
+
+    def _send_wave(
+        self,
+        waiting: dict[str, deque[tuple[Claimed, dict[str, Any]]]],
+        outcomes: dict[str, _Sent],
+    ) -> None:
+        """The next message of up to ``concurrent_sends`` recipients: marked ``sending``
+        together (committed before any call), then sent at once."""
+        wave: list[tuple[str, Claimed, dict[str, Any]]] = []
+        for recipient in list(waiting)[: self._concurrent_sends]:
+            item, body = waiting[recipient].popleft()
+            if not waiting[recipient]:
+                del waiting[recipient]
+            wave.append((recipient, item, body))
+        ours = in_transaction(
+            self._engine,
+            lambda conn: self._outbox.sending(conn, [item.key for _, item, _ in wave]),
+        )
+        # A message whose claim lapsed (another process took it) is not sent here.
+        wave = [entry for entry in wave if entry[1].key in ours]
+        failures = self._senders().map(lambda entry: self._try_send(entry[2]), wave)
+        for (recipient, item, _), failure in zip(wave, failures, strict=True):
+            outcome = outcomes[recipient]
+            if failure is None:
+                outcome.sent.append(item.key)
+                continue
+            outcome.failed = (item, failure)
+            # Not tried: they go back to the queue, behind the failed one.
+            outcome.untried = [later.key for later, _ in waiting.pop(recipient, ())]
+
+    def _try_send(self, body: dict[str, Any]) -> SendFailed | None:
+        try:
+            self.sender.send(body)
+        except SendFailed as exc:
+            return exc
+        return None
 
     def _record_outcomes(self, conn: Connection, outcomes: list[_Sent]) -> None:
         # Every row this writes is locked first, in id order, as a webhook post's echoes
@@ -381,22 +423,6 @@ class MessengerService:
                 at = datetime.now(UTC)
             # Not tried, so not in doubt: back in the queue behind the failed one.
             self._outbox.release(conn, outcome.untried, at)
-
-    def _send_in_order(self, messages: list[tuple[Claimed, dict[str, Any]]]) -> _Sent:
-        """One recipient's messages, in order, stopping at the first failure."""
-        outcome = _Sent()
-        for position, (item, body) in enumerate(messages):
-            with self._engine.begin() as conn:
-                if not self._outbox.sending(conn, item.key):
-                    continue  # our claim lapsed and another process took the message
-            try:
-                self.sender.send(body)
-            except SendFailed as exc:
-                outcome.failed = (item, exc)
-                outcome.untried = [later.key for later, _ in messages[position + 1 :]]
-                break
-            outcome.sent.append(item.key)
-        return outcome
 
     def _senders(self) -> ThreadPoolExecutor:
         if self._send_pool is None:

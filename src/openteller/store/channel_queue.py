@@ -180,19 +180,6 @@ class Outbox:
             if row.id in taken
         ]
 
-    def sending(self, conn: Connection, message_id: str) -> bool:
-        """About to send (commit this before the call): from now on the message's fate is
-        in doubt until the platform answers or echoes it, so if the process dies it is
-        sent again only after ``echo_wait``. False when the claim was lost (another
-        process has the message)."""
-        table = schema.channel_outbox
-        taken = conn.execute(
-            update(table)
-            .where(and_(table.c.id == message_id, table.c.status == "working"))
-            .values(status="sending", next_attempt_at=_now() + self.echo_wait)
-        )
-        return taken.rowcount == 1
-
     def lock(self, conn: Connection, message_ids: list[str]) -> None:
         """Lock these messages' rows for the rest of the transaction, in id order.
 
@@ -209,6 +196,30 @@ class Outbox:
             .order_by(table.c.id)
             .with_for_update()
         ).all()
+
+    def sending(self, conn: Connection, message_ids: list[str]) -> set[str]:
+        """About to send these (commit this before the calls): from now on each message's
+        fate is in doubt until the platform answers or echoes it, so if the process dies
+        it is sent again only after ``echo_wait``. Returns the ones still ours (a claim
+        that lapsed may have been taken by another process)."""
+        if not message_ids:
+            return set()
+        table = schema.channel_outbox
+        self.lock(conn, message_ids)
+        return set(
+            conn.execute(
+                update(table)
+                .where(
+                    and_(
+                        table.c.bank_id == self.bank_id,
+                        table.c.id.in_(message_ids),
+                        table.c.status == "working",
+                    )
+                )
+                .values(status="sending", next_attempt_at=_now() + self.echo_wait)
+                .returning(table.c.id)
+            ).scalars()
+        )
 
     def sent(self, conn: Connection, message_ids: list[str]) -> None:
         """The platform took these messages."""
