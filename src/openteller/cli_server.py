@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 import typer
@@ -68,13 +67,12 @@ def worker(
     app = App(load_settings())
     try:
         app.ready()
-        background = Worker(app)
-        while True:
-            done = background.run_once()
-            if once and not done:
-                break
-            if not done:
-                time.sleep(0.5)
+        background = Worker(app, interval=0.5)
+        if once:
+            while background.run_once():
+                pass
+        else:
+            background.run()  # a failed round is logged and tried again, never fatal
     except KeyboardInterrupt:
         pass
     finally:

@@ -66,7 +66,8 @@ def failure_facts(exc: BaseException) -> dict[str, str]:
 
 class Worker:
     """Answers stored webhook events, sends queued replies, reports alert answers to the
-    bank and checks insights when due, in a background thread."""
+    bank and checks insights when due: a thread of every `serve` process, or the main
+    thread of `openteller worker`."""
 
     def __init__(self, app: App, interval: float = 0.2) -> None:
         self._app = app
@@ -77,7 +78,7 @@ class Worker:
         self._next_insights_look = 0.0
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="openteller-worker", daemon=True)
+        self._thread = threading.Thread(target=self.run, name="openteller-worker", daemon=True)
         self._thread.start()
 
     def wake(self) -> None:
@@ -106,7 +107,9 @@ class Worker:
             done += self._app.insights.check_if_due(every)
         return done
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Work until :meth:`stop`: rounds back to back while there is work, a pause of
+        ``interval`` (or a :meth:`wake`) between idle ones."""
         failures = 0
         while not self._stop.is_set():
             try:
