@@ -6,6 +6,7 @@ status 1; usage errors exit 2 (typer's own).
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from datetime import date
@@ -570,6 +571,25 @@ register_assistant_commands(cli)
 register_atm_commands(cli)
 register_server_commands(cli)
 register_risk_commands(cli)
+
+
+def _one_line_summaries(app: typer.Typer) -> None:
+    """A command list shows each command's first paragraph; rich keeps the docstring's
+    line breaks there, which cut sentences mid-line. Give each command (and group) that
+    paragraph as one line."""
+    for command in app.registered_commands:
+        if command.short_help is None and command.callback is not None:
+            command.short_help = _first_paragraph(command.callback.__doc__ or "")
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            _one_line_summaries(group.typer_instance)
+
+
+def _first_paragraph(doc: str) -> str:
+    return " ".join(inspect.cleandoc(doc).split("\n\n", 1)[0].split())
+
+
+_one_line_summaries(cli)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from openteller.cli import cli
 from openteller.settings import Settings
@@ -41,3 +42,26 @@ def test_every_test_named_in_the_privacy_doc_exists() -> None:
     assert named - defined == set()
     for guarantee in range(1, 11):
         assert f"## G{guarantee} " in text
+
+
+def test_the_command_list_shows_each_summary_as_one_unbroken_line() -> None:
+    """`openteller --help` lists each command with the first paragraph of its help; a
+    docstring's own line breaks used to cut those sentences mid-line."""
+    import typer.main
+
+    def summaries(group: Any, prefix: str) -> list[tuple[str, str]]:
+        found = []
+        for name, command in group.commands.items():
+            shown = command.short_help or (command.help or "").split("\n\n")[0]
+            found.append((f"{prefix} {name}", shown))
+            if hasattr(command, "commands"):  # a group: its own list
+                found.extend(summaries(command, f"{prefix} {name}"))
+        return found
+
+    listed = summaries(typer.main.get_command(cli), "openteller")
+    assert len(listed) > 30
+    for name, summary in listed:
+        assert summary, f"`{name}` has no summary"
+        assert "\n" not in summary, f"`{name}`'s summary is broken across lines"
+    demo = dict(listed)["openteller demo"]
+    assert "three synthetic customers, ATMs, a small risk model" in demo
