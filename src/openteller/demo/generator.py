@@ -9,6 +9,7 @@ gives the same ledger.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -73,9 +74,16 @@ def _money(rng: random.Random, typical: str, spread: str) -> Decimal:
 
 
 def generate(
-    seed: int, start: date, count: int, prefix: str = "T"
+    seed: int,
+    start: date,
+    count: int | None = None,
+    prefix: str = "T",
+    until: date | None = None,
+    *,
+    salary_and_rent: bool = True,
 ) -> Iterator[SyntheticTransaction]:
-    """Yield ``count`` transactions from ``start`` on, about six a day, in date order.
+    """Yield ``count`` transactions from ``start`` on (or every day's up to ``until``),
+    about five a day, in date order (a card account: ``salary_and_rent=False``).
 
     Salary on the 1st and 15th, rent on the 1st, subscriptions and bills monthly, card
     purchases otherwise, an occasional refund. Streams: constant memory for any count.
@@ -90,13 +98,16 @@ def generate(
         serial += 1
         return SyntheticTransaction(f"{prefix}{serial:09d}", day, amount, description, mcc, trntype)
 
-    while produced < count:
+    if count is None and until is None:
+        raise ValueError("generate needs a count or an until date")
+    limit = count if count is not None else sys.maxsize
+    while produced < limit and (until is None or day <= until):
         scheduled: list[SyntheticTransaction] = []
-        if day.day in (1, 15):
+        if salary_and_rent and day.day in (1, 15):
             scheduled.append(
                 make(Decimal("3250.00"), "ACME CORP PAYROLL PPD ID: 9876543210", "", "DIRECTDEP")
             )
-        if day.day == 1:
+        if salary_and_rent and day.day == 1:
             scheduled.append(
                 make(Decimal("-2100.00"), "RENT PAYMENT PINE ST APARTMENTS", "", "DEBIT")
             )
@@ -118,7 +129,7 @@ def generate(
             if rng.random() < 0.01:
                 scheduled.append(make(-spent, description, mcc, "CREDIT"))
         for item in scheduled:
-            if produced >= count:
+            if produced >= limit:
                 return
             produced += 1
             yield item

@@ -67,13 +67,13 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
             card_file = files / f"{customer}-card.ofx"
             write_ofx(
                 checking_file,
-                generate(seed, start, days * 4, prefix="C"),
+                generate(seed, start, prefix="C", until=today),
                 account=checking,
                 closing_balance="4321.09",
             )
             write_ofx(
                 card_file,
-                generate(seed + 1, start, days * 2, prefix="V"),
+                generate(seed + 1, start, prefix="V", until=today, salary_and_rent=False),
                 account=card,
                 account_type="CREDITCARD",
                 closing_balance="-612.40",

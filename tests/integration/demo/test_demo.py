@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -66,6 +68,20 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
     assert "openteller serve --port 8000" in first.stdout
     assert "openteller demo --serve --dir" in first.stdout  # the way to the live fraud alert
     assert "/chat/login?token=" in first.stdout
+
+    # The statements run up to today, so the questions the demo suggests have answers.
+    today = date.today().isoformat()
+    recent = run(
+        "transactions", "--customer", "alice", "--since", today, "--json", cwd=tmp_path, **env
+    )
+    assert json.loads(recent.stdout), "the demo has no transactions today"
+    groceries = run(
+        *("ask", "--customer", "alice", "--json"),
+        "how much did I spend on groceries last month?",
+        cwd=tmp_path,
+        **env,
+    )
+    assert Decimal(json.loads(groceries.stdout)["answer"]["amount"]) > 0
 
     atm = run("ask", "--customer", "alice", "--json", "ATMs in Manchester", cwd=tmp_path, **env)
     assert json.loads(atm.stdout)["answer"]["atms"][0]["name"] == "Piccadilly Gardens"
