@@ -20,7 +20,7 @@ from openteller.assistant.intents import Intent
 from openteller.assistant.periods import Period, default_period
 from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.slots import Slots
-from openteller.assistant.wording import money, period_words, plural
+from openteller.assistant.wording import money, period_phrase, period_words, plural
 from openteller.domain.accounts import Account, AccountType
 from openteller.domain.money import Money
 from openteller.domain.transactions import Transaction
@@ -56,6 +56,10 @@ def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
         return [a for a in accounts if a.mask.endswith(wanted)]
     types = _TYPE_WORDS.get(wanted, set())
     return [a for a in accounts if a.type in types]
+
+
+#: Accounts whose negative balance is money the customer owes.
+LIABILITIES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
 
 
 def match_accounts(views: list[AccountView], wanted: str | None) -> list[AccountView]:
@@ -125,19 +129,31 @@ class MoneySkills:
                 lines.append(f"{view.account.label()}: no balance reported yet")
                 continue
             totals[shown.currency] = totals.get(shown.currency, Decimal(0)) + shown.amount
-            kind = "available" if available else "booked"
-            lines.append(
-                f"{view.account.label()}: {money(shown.amount, shown.currency, self.locale)} {kind}"
-            )
+            lines.append(f"{view.account.label()}: {self._balance_words(view, shown, available)}")
         if len(chosen) > 1 and totals:
+            owing = any(view.account.type in LIABILITIES for view in chosen)
             lines.append(
-                "Total: " + ", ".join(money(v, c, self.locale) for c, v in sorted(totals.items()))
+                ("Net: " if owing else "Total: ")
+                + ", ".join(money(v, c, self.locale) for c, v in sorted(totals.items()))
             )
         return Answer(
             Reply("\n".join(lines)),
             data={"accounts": rows},
             account=slots.account,
         )
+
+    def _balance_words(self, view: AccountView, shown: Money, available: Money | None) -> str:
+        """ "$4,321.09 available" for an account holding money; for a card or loan that is
+        owed, "$612.40 owed" (a minus sign reads as nonsense next to "available")."""
+        amount = money(abs(shown.amount), shown.currency, self.locale)
+        if view.account.type in LIABILITIES:
+            if shown.amount < 0:
+                return f"{amount} owed"
+            if shown is available:
+                return f"{amount} available to spend"
+            return f"{amount} in credit"
+        signed = money(shown.amount, shown.currency, self.locale)
+        return f"{signed} {'available' if shown is available else 'booked'}"
 
     # -- totals --------------------------------------------------------------------------
     def _selection(
@@ -208,7 +224,7 @@ class MoneySkills:
         subject = self._subject(slots)
         accounts = _account_words(chosen, slots.account is None)
         verb = "spent" if intent is Intent.SPENDING else "received"
-        when = slots.period.phrase if slots.period else "this month so far"
+        when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
         text = (
             f"You {verb} {money(abs(amount), currency, self.locale)}{subject} {when} "
             f"({period_words(period, self.locale)}), "
@@ -354,7 +370,9 @@ class MoneySkills:
         if slots.merchant:
             parts.append(f" at {slots.merchant}")
         if slots.category is not None:
-            parts.append(f" on {slots.category.label.lower()}")
+            # "received ... in income", "spent ... on groceries"
+            word = "in" if slots.category.slug == "income" else "on"
+            parts.append(f" {word} {slots.category.label.lower()}")
         if slots.exclude_merchants or slots.exclude_categories:
             names = [*slots.exclude_merchants, *(c.label.lower() for c in slots.exclude_categories)]
             parts.append(f" (not counting {', '.join(names)})")
@@ -420,7 +438,7 @@ class MoneySkills:
                 else f"I found no transactions{subject} in what you share with me."
             )
         else:
-            when = slots.period.phrase if slots.period else "this month so far"
+            when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
             where = f"{when} ({period_words(period, self.locale)})"
             more = f", the latest {len(shown)}" if total_count > len(shown) else ""
             head = (

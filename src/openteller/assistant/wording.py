@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -28,3 +29,17 @@ def period_words(period: Period, locale: str = "en_US") -> str:
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+_CALENDAR_NAMES = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)\b",
+    re.IGNORECASE,
+)
+
+
+def period_phrase(phrase: str) -> str:
+    """The customer's own words for a period, as a reply repeats them: month and day names
+    capitalised ("in october" -> "in October", "since monday" -> "since Monday")."""
+    return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)

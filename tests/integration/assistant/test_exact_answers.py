@@ -169,7 +169,11 @@ def test_balances_per_account_and_total(assistant: Assistant) -> None:
     accounts = {a["type"]: a for a in answer["answer"]["accounts"]}
     assert accounts["checking"]["booked"] == "1520.35" and accounts["checking"]["mask"] == "5678"
     assert accounts["credit_card"]["booked"] == "-45.47"
-    assert "Total" in answer["text"]
+    # A card's negative balance is money owed, said so (not "-$45.47 available"); the
+    # last line nets what is held against what is owed.
+    lines = answer["text"].splitlines()
+    assert lines[1:] == ["Credit card ••1111: $45.47 owed", "Net: $1,474.88"]
+    assert lines[0].startswith("Checking ••5678: $1,520.35 ")
     card_only = ask(assistant, "what's the balance on my card ending 1111")
     assert [a["mask"] for a in card_only["answer"]["accounts"]] == ["1111"]
 
@@ -190,6 +194,19 @@ def test_transaction_search_by_merchant_and_count(assistant: Assistant) -> None:
     ]
     paid = ask(assistant, "did I pay Netflix this month?")
     assert paid["answer"]["count"] == 1 and paid["merchant"] == "Netflix"
+
+
+def test_month_and_day_names_are_repeated_capitalised(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I spend at starbucks since monday")
+    assert "at Starbucks since Monday (23 Nov 2026 – 24 Nov 2026)" in answer["text"]
+    october = ask(assistant, "how much did I spend on groceries in october")
+    assert "on groceries in October (1 Oct 2026 – 31 Oct 2026)" in october["text"]
+
+
+def test_income_is_received_in_income(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much was my salary in october")
+    assert answer["intent"] == "income" and answer["answer"]["amount"] == "6500.00"
+    assert "You received $6,500.00 in income in October" in answer["text"]
 
 
 def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
