@@ -156,7 +156,7 @@ class App:
                 atms=self.atms,
                 cards=self.bank_core,
                 handoffs=self.handoffs,
-                privacy=ChatPrivacy(self.consents, self.erasure),
+                privacy=ChatPrivacy(self.consents, self.erasure, lambda: self.insights),
             ),
         )
 

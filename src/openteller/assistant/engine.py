@@ -32,6 +32,14 @@ _SHOW_THOSE = re.compile(
     r"\b(?:show|list|see)\b.*\b(?:those|them|these|the transactions|which ones)\b", re.I
 )
 _PRINTABLE = re.compile(r"[A-Za-z]")
+# "stop sending me insights", "turn off these notifications", "no more tips": proactive
+# insights off, said in words (the "Stop these" button stops one kind).
+_STOP_INSIGHTS = re.compile(
+    r"(?i)\b(?:stop|unsubscribe(?: me)? from|turn off|switch off|disable|mute|no more|"
+    r"don'?t (?:send|want)|do not (?:send|want)|opt(?: me)? out of)\b"
+    r"[\w\s']{0,30}?\b(?:insights?|tips|nudges|notifications?|spending updates?|"
+    r"weekly updates?|these (?:messages|updates|notes|warnings))\b"
+)
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
 _BEFORE = re.compile(
@@ -149,6 +157,9 @@ class Assistant:
         cleaned = text.strip()
         if not cleaned or not _PRINTABLE.search(cleaned):
             return self._small(Intent.HELP, 0.0, "I didn't catch a question there. " + HELP_TEXT)
+        if _STOP_INSIGHTS.search(cleaned):
+            reply = self._services.stop_insights(conversation.customer, conversation.channel)
+            return Turn(Intent.PRIVACY_REVOKE, 1.0, Slots(), {"stopped": "insights"}, reply)
         if conversation.merchants is None:
             conversation.merchants = self._merchants(conversation.customer, requester, today)
         merchants = conversation.merchants

@@ -183,6 +183,11 @@ class ServiceSkills:
             return Reply("Ask the bank to see your consents.")
         return Reply(self._privacy.consents_text(customer))
 
+    def stop_insights(self, customer: str, channel: str) -> Reply:
+        if self._privacy is None:
+            return Reply("Ask the bank to stop its insights.")
+        return Reply(self._privacy.stop_insights(customer, channel))
+
     def propose_revoke(self, channel: str) -> tuple[Reply, Pending]:
         return (
             Reply(

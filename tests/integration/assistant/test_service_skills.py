@@ -154,3 +154,28 @@ def test_fraud_reports_reach_the_bank_and_offer_a_freeze(app: App, assistant: As
     assert [q.title for q in turn.reply.quick_replies] == ["Freeze my card"]
     (handoff,) = app.handoffs.list()
     assert handoff.intent == "report_fraud"
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["stop sending me insights", "turn off these notifications", "no more tips please"],
+)
+def test_asking_in_words_to_stop_insights_stops_every_kind(
+    app: App, assistant: Assistant, words: str
+) -> None:
+    """Before, "stop sending me insights" was taken for a plain "no" and answered "No
+    problem. Anything else?" while the insights kept coming."""
+    assert not any(stopped for stopped, _ in app.insights.settings("alice").values())
+    conversation = Conversation(customer="alice", channel="messenger")
+    text = say(assistant, conversation, words)
+    assert text.startswith("Done: no more insights") and "Fraud alerts still reach you" in text
+    settings = app.insights.settings("alice")
+    assert settings and all(stopped for stopped, _ in settings.values())
+    trail = [r.action for r in app.audit.records() if r.actor == "customer:messenger"]
+    assert trail.count("insights_stopped") == len(settings)  # each change audited
+
+
+def test_a_plain_stop_is_not_taken_for_stopping_insights(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="messenger")
+    say(assistant, conversation, "stop")
+    assert not any(stopped for stopped, _ in app.insights.settings("alice").values())
