@@ -49,6 +49,7 @@ def _slots(slots: Slots) -> dict[str, Any]:
         "compare": slots.compare,
         "breakdown": slots.breakdown,
         "recent": slots.recent,
+        "largest": slots.largest,
     }
 
 
@@ -75,6 +76,7 @@ def _slots_from(data: dict[str, Any]) -> Slots:
         compare=data.get("compare"),
         breakdown=data.get("breakdown"),
         recent=bool(data.get("recent")),
+        largest=bool(data.get("largest")),
     )
 
 

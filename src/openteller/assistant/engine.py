@@ -40,6 +40,7 @@ _STOP_INSIGHTS = re.compile(
     r"[\w\s']{0,30}?\b(?:insights?|tips|nudges|notifications?|spending updates?|"
     r"weekly updates?|these (?:messages|updates|notes|warnings))\b"
 )
+_HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
 _BEFORE = re.compile(
@@ -164,6 +165,12 @@ class Assistant:
             conversation.merchants = self._merchants(conversation.customer, requester, today)
         merchants = conversation.merchants
         intent, confidence, slots = self.understand(cleaned, today, merchants)
+        if (
+            intent is Intent.TRANSACTIONS
+            and _HOW_MUCH.match(cleaned)
+            and not (slots.recent or slots.largest or slots.limit)
+        ):
+            intent = Intent.SPENDING  # "how much rent did I pay this year?" asks for a total
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:

@@ -22,6 +22,7 @@ from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.slots import Slots
 from openteller.assistant.wording import money, period_phrase, period_words, plural
 from openteller.domain.accounts import Account, AccountType
+from openteller.domain.categories import NON_SPENDING
 from openteller.domain.money import Money
 from openteller.domain.transactions import Transaction
 from openteller.privacy.access import AccessService, AccountView, Requester
@@ -60,6 +61,11 @@ def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
 
 #: Accounts whose negative balance is money the customer owes.
 LIABILITIES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
+
+
+def _some(count: int, what: str) -> str:
+    """ "transaction" for one, "3 transactions" for more (after "your latest")."""
+    return what if count == 1 else f"{count} {what}s"
 
 
 def match_accounts(views: list[AccountView], wanted: str | None) -> list[AccountView]:
@@ -410,9 +416,16 @@ class MoneySkills:
                 or item.category in slots.exclude_categories
                 or (bounds is not None and bounds.minimum is not None and size < bounds.minimum)
                 or (bounds is not None and bounds.maximum is not None and size > bounds.maximum)
+                # "biggest expenses": money spent only (not transfers or card payments)
+                or (
+                    slots.largest
+                    and (item.amount.amount >= 0 or item.category in NON_SPENDING)
+                    and slots.category is None
+                )
+                or (slots.largest and item.amount.amount >= 0)
             )
 
-        limit = slots.limit or 10
+        limit = slots.limit or (5 if slots.largest else 10)
         found = self._access.transactions(
             customer,
             requester,
@@ -422,6 +435,8 @@ class MoneySkills:
             newest=limit if search_all_time else None,
         )
         found.sort(key=lambda t: (t.booking_date, t.id), reverse=True)
+        if slots.largest:  # the biggest first (stable: the newest first among equals)
+            found.sort(key=lambda t: t.amount.amount)
         shown = found[:limit]
         total_count = len(found)
         period = None if search_all_time else asked
@@ -433,7 +448,11 @@ class MoneySkills:
         ]
         if period is None:
             head = (
-                f"Your latest {plural(len(shown), 'transaction')}{subject}:"
+                (
+                    f"Your {_some(len(shown), 'largest payment')}{subject}:"
+                    if slots.largest
+                    else f"Your latest {_some(len(shown), 'transaction')}{subject}:"
+                )
                 if found
                 else f"I found no transactions{subject} in what you share with me."
             )
@@ -441,11 +460,11 @@ class MoneySkills:
             when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
             where = f"{when} ({period_words(period, self.locale)})"
             more = f", the latest {len(shown)}" if total_count > len(shown) else ""
-            head = (
-                f"{plural(total_count, 'transaction')}{subject} {where}{more}:"
-                if found
-                else f"I found no transactions{subject} {where}."
-            )
+            if slots.largest:
+                head_found = f"Your {_some(len(shown), 'largest payment')}{subject} {where}:"
+            else:
+                head_found = f"{plural(total_count, 'transaction')}{subject} {where}{more}:"
+            head = head_found if found else f"I found no transactions{subject} {where}."
         text = "\n".join([head, *lines])
         data = {
             "count": total_count,

@@ -124,9 +124,12 @@ _OVER = re.compile(r"\b(?:over|above|more than|greater than|bigger than|at least
 _UNDER = re.compile(r"\b(?:under|below|less than|smaller than|at most|<)\s*" + _AMOUNT)
 _BETWEEN_AMOUNTS = re.compile(r"\bbetween\s*" + _AMOUNT + r"\s*and\s*" + _AMOUNT)
 _MONEY_MARK = re.compile(r"[$€£]|dollars|euros|pounds|usd|eur|gbp|bucks")
+_COUNT_WORD = r"(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 _LIMIT = re.compile(
-    r"\b(?:last|latest|recent|top|first|biggest|largest)\s+(\d{1,3}|two|three|four|five|six|"
-    r"seven|eight|nine|ten|twenty)\b"
+    r"\b(?:last|latest|recent|top|first|biggest|largest)\s+" + _COUNT_WORD + r"\b"
+    # "my 3 biggest expenses", "the five latest payments"
+    r"|\b" + _COUNT_WORD + r"\s+(?:biggest|largest|latest|last|most recent|most expensive|"
+    r"highest|priciest)\b"
 )
 _NUMBER_WORDS = {
     "two": 2,
@@ -175,6 +178,14 @@ _BY_MERCHANT = re.compile(
     r"|where do i (?:spend|shop) (?:the )?most|biggest merchants)\b"
 )
 _RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
+_ONE = re.compile(
+    r"\b(?:last|latest|most recent|biggest|largest|most expensive|priciest|costliest|"
+    r"highest|single)\s+(?:\w+\s+)?(?:transaction|payment|purchase|charge|expense|"
+    r"spend|bill|deposit)\b(?!s)"
+)
+_LARGEST = re.compile(
+    r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
+)
 _MONTHLY = re.compile(r"\b(?:per month|by month|monthly|each month|month by month)\b")
 _STOP = frozenset(
     """a an the my me i on in at for of to from by with and or is was were did do does have has
@@ -207,6 +218,7 @@ class Slots:
     compare: str | None = None  # "previous" or "usual"
     breakdown: str | None = None  # "category", "merchant" or "month"
     recent: bool = False  # "recent", "latest", "last": the newest, whatever the period
+    largest: bool = False  # "biggest", "largest", "most expensive": by size, not date
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def is_empty(self) -> bool:
@@ -308,9 +320,12 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     limit = None
     counted = _LIMIT.search(work)
     if counted:
-        value = counted.group(1)
+        group = 1 if counted.group(1) else 2
+        value = counted.group(group)
         limit = int(value) if value.isdigit() else _NUMBER_WORDS[value]
-        work = _cut(work, counted.start(1), counted.end(1))
+        work = _cut(work, counted.start(group), counted.end(group))
+    elif _ONE.search(lowered):
+        limit = 1  # "my last transaction", "the biggest expense": one, not a list
 
     account = None
     ending = _CARD_ENDING.search(work)
@@ -341,7 +356,8 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     elif _BREAKDOWN.search(lowered):
         breakdown = "month" if _MONTHLY.search(lowered) else "category"
     return Slots(
-        recent=bool(_RECENT.search(lowered)) and period is None,
+        recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
+        largest=bool(_LARGEST.search(lowered)),
         period=period,
         category=category,
         merchant=merchant,

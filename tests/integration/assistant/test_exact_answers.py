@@ -209,6 +209,37 @@ def test_income_is_received_in_income(assistant: Assistant) -> None:
     assert "You received $6,500.00 in income in October" in answer["text"]
 
 
+def test_the_biggest_expenses_come_by_size_without_transfers(assistant: Assistant) -> None:
+    """October: a 500.00 transfer to savings and a 250.00 card payment are not expenses;
+    the groceries at 82.10 are the biggest, then the Amazon order at 60.00."""
+    answer = ask(assistant, "what were my 3 biggest expenses in october")
+    assert answer["intent"] == "transactions"
+    assert [t["amount"] for t in answer["answer"]["transactions"]] == [
+        "-82.10",
+        "-60.00",
+        "-45.90",
+    ]
+    assert answer["text"].startswith("Your 3 largest payments in October")
+    one = ask(assistant, "what was my biggest expense in october?")
+    assert [t["amount"] for t in one["answer"]["transactions"]] == ["-82.10"]
+    assert one["text"].startswith("Your largest payment in October")
+
+
+def test_the_last_transaction_is_one(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much was my last transaction?")
+    assert answer["intent"] == "transactions"
+    assert [(t["date"], t["amount"]) for t in answer["answer"]["transactions"]] == [
+        ("2026-11-24", "-4.60")
+    ]
+    assert answer["text"].startswith("Your latest transaction:")
+
+
+def test_how_much_asks_for_a_total_even_in_transaction_words(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I pay netflix this year?")
+    assert answer["intent"] == "spending"
+    assert answer["answer"]["amount"] == "30.98"  # October and November's 15.49
+
+
 def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
     conversation = Conversation(customer="alice", channel="ask")
     first = assistant.respond(conversation, "how much did I spend on groceries last month?")
