@@ -81,9 +81,11 @@ def generate(
     until: date | None = None,
     *,
     salary_and_rent: bool = True,
+    subscriptions: bool = True,
 ) -> Iterator[SyntheticTransaction]:
     """Yield ``count`` transactions from ``start`` on (or every day's up to ``until``),
-    about five a day, in date order (a card account: ``salary_and_rent=False``).
+    about five a day, in date order. ``salary_and_rent`` (with the monthly bills) and
+    ``subscriptions`` split what a checking account and a card each carry.
 
     Salary on the 1st and 15th, rent on the 1st, subscriptions and bills monthly, card
     purchases otherwise, an occasional refund. Streams: constant memory for any count.
@@ -111,10 +113,10 @@ def generate(
             scheduled.append(
                 make(Decimal("-2100.00"), "RENT PAYMENT PINE ST APARTMENTS", "", "DEBIT")
             )
-        if day.day in (3, 9, 20):
+        if subscriptions and day.day in (3, 9, 20):
             name, mcc, amount = SUBSCRIPTIONS[(day.day // 7) % len(SUBSCRIPTIONS)]
             scheduled.append(make(-Decimal(amount), name, mcc, "DEBIT"))
-        if day.day == 12:
+        if salary_and_rent and day.day == 12:
             for name, mcc, amount in BILLS:
                 scheduled.append(make(-Decimal(amount), name, mcc, "DEBIT"))
         for _ in range(rng.randint(2, 6)):
