@@ -227,7 +227,7 @@ class MoneySkills:
         currency = total.main_currency() or (chosen[0].currency if chosen else "USD")
         minor = total.minor.get(currency, 0)
         amount = _decimal(max(minor, 0) if intent is Intent.INCOME else minor, currency)
-        subject = self._subject(slots)
+        subject = self._subject(slots, currency)
         accounts = _account_words(chosen, slots.account is None)
         verb = "spent" if intent is Intent.SPENDING else "received"
         when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
@@ -371,7 +371,9 @@ class MoneySkills:
         )
         return words, {"other_amount": str(_decimal(other, currency)), "against": slots.compare}
 
-    def _subject(self, slots: Slots) -> str:
+    def _subject(self, slots: Slots, currency: str, *, listing: bool = False) -> str:
+        """What the question was about, as the reply repeats it: " at Amazon", " on
+        groceries", " in payments of at least $500.00" (" of at least ..." in a list)."""
         parts = []
         if slots.merchant:
             parts.append(f" at {slots.merchant}")
@@ -383,10 +385,17 @@ class MoneySkills:
             names = [*slots.exclude_merchants, *(c.label.lower() for c in slots.exclude_categories)]
             parts.append(f" (not counting {', '.join(names)})")
         if slots.amount is not None:
-            if slots.amount.minimum is not None:
-                parts.append(f" in payments of at least {slots.amount.minimum}")
-            if slots.amount.maximum is not None:
-                parts.append(f" in payments of at most {slots.amount.maximum}")
+            low, high = slots.amount.minimum, slots.amount.maximum
+            lead = " of" if listing else " in payments of"
+            if low is not None and high is not None:
+                parts.append(
+                    f"{lead} {money(low, currency, self.locale)} to "
+                    f"{money(high, currency, self.locale)}"
+                )
+            elif low is not None:
+                parts.append(f"{lead} at least {money(low, currency, self.locale)}")
+            elif high is not None:
+                parts.append(f"{lead} at most {money(high, currency, self.locale)}")
         return "".join(parts)
 
     # -- transactions --------------------------------------------------------------------
@@ -440,7 +449,8 @@ class MoneySkills:
         shown = found[:limit]
         total_count = len(found)
         period = None if search_all_time else asked
-        subject = self._subject(slots)
+        currency = found[0].amount.currency if found else (chosen[0].currency if chosen else "USD")
+        subject = self._subject(slots, currency, listing=True)
         lines = [
             f"{t.booking_date:%d %b %Y} {t.merchant or t.description[:30]} "
             f"{money(t.amount.amount, t.amount.currency, self.locale)}"

@@ -225,6 +225,14 @@ def test_the_biggest_expenses_come_by_size_without_transfers(assistant: Assistan
     assert one["text"].startswith("Your largest payment in October")
 
 
+def test_amount_bounds_are_repeated_as_money(assistant: Assistant) -> None:
+    listed = ask(assistant, "transactions over $50 in october")
+    assert listed["text"].startswith("7 transactions of at least $50.00 in October")
+    total = ask(assistant, "how much did I spend in payments under 10 dollars in november")
+    assert "in payments of at most $10.00 in November" in total["text"]
+    assert total["answer"]["amount"] == "22.65"  # the five coffees
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
