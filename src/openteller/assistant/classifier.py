@@ -113,6 +113,12 @@ class IntentClassifier:
         exp = np.exp((scores - scores[best]) * 4.0)
         return Prediction(self._labels[best], float(exp[best] / exp.sum()))
 
+    def known_words(self) -> frozenset[str]:
+        """The words the model saw in training (its word features' single words)."""
+        union = self._pipeline.steps[0][1]
+        words = union.transformer_list[0][1].vocabulary_
+        return frozenset(term for term in words if " " not in term)
+
     def predict_many(self, texts: list[str]) -> list[Intent]:
         return [Intent(label) for label in self._pipeline.predict([normalise(t) for t in texts])]
 

@@ -18,7 +18,8 @@ from openteller.assistant.money_skills import Answer, MoneySkills
 from openteller.assistant.periods import Period, PeriodMatch
 from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.service_skills import Pending, ServiceSkills
-from openteller.assistant.slots import Slots, extract
+from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
+from openteller.assistant.spelling import BANKING_WORDS, Speller
 from openteller.domain.consent import Purpose
 from openteller.domain.errors import AccessDenied
 from openteller.privacy.access import AccessService, Requester
@@ -125,12 +126,18 @@ class Assistant:
         self._clock = clock
         self._money = MoneySkills(access, locale)
         self.week_start = week_start
+        self._speller = Speller(
+            BANKING_WORDS | {w for phrase in CATEGORY_WORDS for w in phrase.split()},
+            classifier.known_words(),
+        )
 
     def understand(
         self, text: str, today: date, merchants: list[str] | None = None
     ) -> tuple[Intent, float, Slots]:
+        merchants = merchants or []
+        text = self._speller.correct(text, keep=(w for m in merchants for w in m.split()))
         prediction = self._classifier.predict(text)
-        slots = extract(text, today, merchants or [], week_start=self.week_start)
+        slots = extract(text, today, merchants, week_start=self.week_start)
         return prediction.intent, prediction.confidence, slots
 
     def _merchants(self, customer: str, requester: Requester, today: date) -> list[str]:

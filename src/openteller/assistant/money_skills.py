@@ -8,7 +8,7 @@ they cover, and amounts are exact (minor units, formatted with babel).
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -200,6 +200,9 @@ class MoneySkills:
         self, intent: Intent, customer: str, requester: Requester, slots: Slots, today: date
     ) -> Answer:
         """Spending or income in a period, with optional comparison and breakdown."""
+        unknown = None if slots.merchant else slots.unknown_merchant
+        if unknown:  # a name none of the payments carry: the total there is nothing
+            slots = replace(slots, merchant=unknown)
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped
@@ -227,7 +230,7 @@ class MoneySkills:
         currency = total.main_currency() or (chosen[0].currency if chosen else "USD")
         minor = total.minor.get(currency, 0)
         amount = _decimal(max(minor, 0) if intent is Intent.INCOME else minor, currency)
-        subject = self._subject(slots, currency)
+        subject = self._subject(slots, currency, income=intent is Intent.INCOME)
         accounts = _account_words(chosen, slots.account is None)
         verb = "spent" if intent is Intent.SPENDING else "received"
         when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
@@ -287,6 +290,9 @@ class MoneySkills:
                 reply_image = spending_chart(
                     groups, currency, title=f"Spending {period_words(period, self.locale)}"
                 )
+        if unknown:
+            where = "from" if intent is Intent.INCOME else "at"
+            text += f" I know of no payments {where} {unknown} in what you share with me."
         quick = (
             QuickReply("Show transactions", "show me those"),
             QuickReply("Compare last month", "compare to last month"),
@@ -371,12 +377,14 @@ class MoneySkills:
         )
         return words, {"other_amount": str(_decimal(other, currency)), "against": slots.compare}
 
-    def _subject(self, slots: Slots, currency: str, *, listing: bool = False) -> str:
+    def _subject(
+        self, slots: Slots, currency: str, *, listing: bool = False, income: bool = False
+    ) -> str:
         """What the question was about, as the reply repeats it: " at Amazon", " on
         groceries", " in payments of at least $500.00" (" of at least ..." in a list)."""
         parts = []
-        if slots.merchant:
-            parts.append(f" at {slots.merchant}")
+        if slots.merchant:  # "spent at Amazon", "received from Acme"
+            parts.append(f" {'from' if income else 'at'} {slots.merchant}")
         if slots.category is not None:
             # "received ... in income", "spent ... on groceries"
             word = "in" if slots.category.slug == "income" else "on"
@@ -402,6 +410,8 @@ class MoneySkills:
     def transactions(
         self, customer: str, requester: Requester, slots: Slots, today: date
     ) -> Answer:
+        if slots.unknown_merchant and not slots.merchant:  # none found there, said so
+            slots = replace(slots, merchant=slots.unknown_merchant)
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped

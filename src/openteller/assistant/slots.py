@@ -210,6 +210,9 @@ class Slots:
     period: PeriodMatch | None = None
     category: Category | None = None
     merchant: str | None = None
+    #: A name after "at"/"from" that is none of the customer's merchants ("at Costco"):
+    #: nothing was paid there, which the answer says rather than dropping the name.
+    unknown_merchant: str | None = None
     account: str | None = None  # "checking", "savings", "credit_card", "loan" or 4 digits
     amount: AmountBounds | None = None
     exclude_merchants: tuple[str, ...] = ()
@@ -226,6 +229,7 @@ class Slots:
             self.period
             or self.category
             or self.merchant
+            or self.unknown_merchant
             or self.account
             or self.amount
             or self.exclude_merchants
@@ -241,6 +245,30 @@ def _amount(whole: str, cents: str | None) -> Decimal | None:
         return Decimal(whole.replace(",", "") + ("." + cents if cents else ""))
     except InvalidOperation:
         return None
+
+
+# "at Costco", "from Walmrt": a name the customer paid, or thinks they did.
+_AT_NAME = re.compile(r"\b(?:at|from)\s+([a-z0-9][a-z0-9&'.\-]*(?:\s+[a-z0-9&'.\-]+){0,2})")
+_NOT_NAMES = frozenset(
+    """all the moment home work night once first last least most atm atms this that it them
+    my a an once time times weekends weekend lunch dinner breakfast an my our your his her
+    their school college abroad""".split()
+)
+
+
+def unnamed_merchant(work: str) -> str | None:
+    """The name after "at"/"from" in what is left of a message once its period, category
+    and amounts are cut out, when no merchant of the customer's matched it."""
+    found = _AT_NAME.search(work)
+    if found is None:
+        return None
+    words = []
+    for word in found.group(1).split():
+        if word in _STOP or word in _NOT_NAMES or word.isdigit():
+            break
+        words.append(word.strip(".-'"))
+    name = " ".join(w for w in words if w)
+    return name.title() if len(name) >= 3 else None
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -345,6 +373,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         work = _cut(work, found_category.start(), found_category.end())
 
     merchant = match_merchant(work, merchants)
+    unknown_merchant = None if merchant else unnamed_merchant(work)
     compare = (
         "previous"
         if _COMPARE_PREVIOUS.search(lowered)
@@ -361,6 +390,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         period=period,
         category=category,
         merchant=merchant,
+        unknown_merchant=unknown_merchant,
         account=account,
         amount=amount,
         exclude_merchants=tuple(exclude_merchants),

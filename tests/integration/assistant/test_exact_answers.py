@@ -233,6 +233,28 @@ def test_amount_bounds_are_repeated_as_money(assistant: Assistant) -> None:
     assert total["answer"]["amount"] == "22.65"  # the five coffees
 
 
+def test_typos_in_category_and_period_words_are_understood(assistant: Assistant) -> None:
+    """Both words used to be lost, and the answer was this month's total of everything."""
+    answer = ask(assistant, "how much did i spend on grocerys last mnth")
+    assert (answer["intent"], answer["category"]) == ("spending", "groceries")
+    assert answer["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    assert answer["answer"]["amount"] == "128.00"
+    assert ask(assistant, "whats my balanse")["intent"] == "balance"
+
+
+def test_a_merchant_never_paid_is_named_not_dropped(assistant: Assistant) -> None:
+    """"at Costco" used to be dropped silently, answering with all spending."""
+    answer = ask(assistant, "how much did I spend at costco last month?")
+    assert answer["answer"]["amount"] == "0.00" and answer["answer"]["count"] == 0
+    assert "You spent nothing at Costco last month" in answer["text"]
+    assert "I know of no payments at Costco" in answer["text"]
+    listed = ask(assistant, "show my payments at ikea")
+    assert listed["answer"]["count"] == 0
+    assert listed["text"] == "I found no transactions at Ikea in what you share with me."
+    paid = ask(assistant, "how much did I spend at amazon last month?")  # a known one
+    assert paid["answer"]["amount"] == "35.00" and "know of no" not in paid["text"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
