@@ -85,10 +85,10 @@ class ServiceSkills:
         if self._atms is None:
             return Reply("ATM search is not set up at this bank yet."), {"error": "unavailable"}
         filters = atm_filters(text)
-        if location is not None:
+        named = place_text(text)  # a place named now wins over a location shared before
+        if named is None and location is not None:
             place = Place("your location", location[0], location[1])
         else:
-            named = place_text(text)
             if named is None:
                 return (
                     Reply(
@@ -101,7 +101,8 @@ class ServiceSkills:
             try:
                 place = self._atms.place(named)
             except AtmSearchError as exc:  # a place we cannot find is an answer
-                return Reply(str(exc)), {"error": "unknown_place", "place": named}
+                reason = str(exc)
+                return Reply(f"Sorry, I {reason}."), {"error": "unknown_place", "place": named}
         search = self._atms.near(place, 3, filters)
         results: list[Nearby] = list(search.results)
         if not results:

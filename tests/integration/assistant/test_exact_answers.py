@@ -243,7 +243,7 @@ def test_typos_in_category_and_period_words_are_understood(assistant: Assistant)
 
 
 def test_a_merchant_never_paid_is_named_not_dropped(assistant: Assistant) -> None:
-    """"at Costco" used to be dropped silently, answering with all spending."""
+    """ "at Costco" used to be dropped silently, answering with all spending."""
     answer = ask(assistant, "how much did I spend at costco last month?")
     assert answer["answer"]["amount"] == "0.00" and answer["answer"]["count"] == 0
     assert "You spent nothing at Costco last month" in answer["text"]

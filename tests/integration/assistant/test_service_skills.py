@@ -144,6 +144,12 @@ def test_nearest_atm_by_city_and_by_shared_location(app: App, assistant: Assista
     shared = assistant.respond(conversation, "nearest atm")
     assert shared.answer["atms"][0]["name"] == "Trafalgar Square"
     assert shared.answer["atms"][0]["distance_km"] < 0.1
+    # A place named after a location was shared is where the customer asks about.
+    manchester = assistant.respond(conversation, "atms in Manchester")
+    assert manchester.answer["place"].startswith("Manchester")
+    unknown = assistant.respond(conversation, "atms near Xyzzyville")
+    assert unknown.answer == {"error": "unknown_place", "place": "Xyzzyville"}
+    assert unknown.reply.text.startswith("Sorry, I cannot find a place called 'Xyzzyville': ")
 
 
 def test_fraud_reports_reach_the_bank_and_offer_a_freeze(app: App, assistant: Assistant) -> None:

@@ -19,7 +19,10 @@ def speller() -> Speller:
 @pytest.mark.parametrize(
     ("typed", "meant"),
     [
-        ("how much did i spend on grocerys last mnth", "how much did i spend on grocery last month"),
+        (
+            "how much did i spend on grocerys last mnth",
+            "how much did i spend on grocery last month",
+        ),
         ("whats my balanse", "whats my balance"),
         ("transactons last wek", "transactions last week"),
         ("resturants yesterdy", "restaurants yesterday"),
