@@ -41,6 +41,21 @@ _STOP_INSIGHTS = re.compile(
     r"[\w\s']{0,30}?\b(?:insights?|tips|nudges|notifications?|spending updates?|"
     r"weekly updates?|these (?:messages|updates|notes|warnings))\b"
 )
+# Money in and money out asked together: "income vs spending", "money in and out".
+_MONEY_IN = re.compile(
+    r"(?i)\b(?:income|incomings?|earn(?:ed|ings)?|received|money in|came in|coming in|"
+    r"salary|wages)\b"
+)
+_MONEY_OUT = re.compile(
+    r"(?i)\b(?:spending|spent|spend|expenses|outgoings?|money out|went out|going out)\b"
+)
+_CASH_FLOW = re.compile(r"(?i)\b(?:cash\s*flow|money in and(?: money)? out|in and out)\b")
+
+
+def _cash_flow(text: str) -> bool:
+    return bool(_CASH_FLOW.search(text) or (_MONEY_IN.search(text) and _MONEY_OUT.search(text)))
+
+
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
@@ -173,11 +188,13 @@ class Assistant:
         merchants = conversation.merchants
         intent, confidence, slots = self.understand(cleaned, today, merchants)
         if (
-            intent is Intent.TRANSACTIONS
+            intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
             and _HOW_MUCH.match(cleaned)
             and not (slots.recent or slots.largest or slots.limit)
         ):
-            intent = Intent.SPENDING  # "how much rent did I pay this year?" asks for a total
+            # "how much rent did I pay this year?", "how much cash did I withdraw?": a
+            # total, whatever the words have in common with a search or a fraud report
+            intent = Intent.SPENDING
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:
@@ -243,7 +260,10 @@ class Assistant:
                 intent, confidence, slots, self._money.balance(customer, requester, slots)
             )
         if intent in (Intent.SPENDING, Intent.INCOME):
-            answer = self._money.total(intent, customer, requester, slots, today)
+            if _cash_flow(conversation.history[-1] if conversation.history else ""):
+                answer = self._money.cash_flow(customer, requester, slots, today)
+            else:
+                answer = self._money.total(intent, customer, requester, slots, today)
             return self._turn(intent, confidence, slots, answer)
         if intent is Intent.TRANSACTIONS:
             answer = self._money.transactions(customer, requester, slots, today)

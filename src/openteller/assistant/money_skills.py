@@ -259,6 +259,8 @@ class MoneySkills:
             "currency": currency,
             "count": total.count,
         }
+        if intent is Intent.SPENDING and amount < 0:
+            data["refunds_outweighed"] = True
         if len(total.minor) > 1:
             data["totals"] = {c: str(_decimal(abs(v), c)) for c, v in sorted(total.minor.items())}
         if slots.compare and intent is Intent.SPENDING:
@@ -405,6 +407,45 @@ class MoneySkills:
             elif high is not None:
                 parts.append(f"{lead} at most {money(high, currency, self.locale)}")
         return "".join(parts)
+
+    def cash_flow(self, customer: str, requester: Requester, slots: Slots, today: date) -> Answer:
+        """Money in and money out of a period side by side ("income vs spending")."""
+        plain = replace(slots, category=None, compare=None, breakdown=None)
+        came_in = self.total(Intent.INCOME, customer, requester, plain, today)
+        went_out = self.total(Intent.SPENDING, customer, requester, plain, today)
+        if "amount" not in came_in.data or "amount" not in went_out.data:
+            return went_out  # no such account, or the like: said there
+        currency = str(went_out.data["currency"])
+        received = Decimal(str(came_in.data["amount"]))
+        spent = Decimal(str(went_out.data["amount"]))
+        if went_out.data.get("refunds_outweighed"):
+            spent = Decimal(0)  # more came back than was spent: nothing went out on net
+        period = went_out.period or came_in.period
+        when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
+        where = f" ({period_words(period, self.locale)})" if period else ""
+        difference = received - spent
+        if difference > 0:
+            net = f"{money(difference, currency, self.locale)} more came in than went out"
+        elif difference < 0:
+            net = f"{money(-difference, currency, self.locale)} more went out than came in"
+        else:
+            net = "as much came in as went out"
+        text = (
+            f"{when[0].upper()}{when[1:]}{where} you received "
+            f"{money(received, currency, self.locale)} and spent "
+            f"{money(spent, currency, self.locale)}: {net}."
+        )
+        return Answer(
+            Reply(text),
+            data={
+                "received": str(received),
+                "spent": str(spent),
+                "net": str(difference),
+                "currency": currency,
+            },
+            period=period,
+            account=slots.account,
+        )
 
     # -- transactions --------------------------------------------------------------------
     def transactions(

@@ -446,6 +446,60 @@ def _build_this_unit(match: re.Match[str], ctx: _Context) -> _Atom:
     return _atom(match, "this_year", _Fixed(date(today.year, 1, 1), today))
 
 
+def _build_year_so_far(match: re.Match[str], ctx: _Context) -> _Atom:
+    """ "ytd", "so far this year", "this year so far": 1 January to today."""
+    return _atom(match, "this_year", _Fixed(date(ctx.today.year, 1, 1), ctx.today))
+
+
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+
+
+def _build_season(match: re.Match[str], ctx: _Context) -> _Atom | None:
+    """A meteorological season (northern hemisphere: summer is June to August, winter
+    December to February): the one under way or the latest; "last summer" the latest
+    finished one; "this winter" the current year's (clipped to today)."""
+    today = ctx.today
+    word = match.group("season").lower()
+    first_month = _SEASONS[word]
+    year = _year_of(match)
+    relation = (match.group("rel") or "").lower()
+    if word == "fall" and not relation and year is None:
+        before = ctx.text[: match.start()].lower()
+        if not re.search(r"\b(?:the|in|during)\s+$", before):
+            return None  # "fall" the verb, or a name ("Fall River")
+
+    def season_of(start_year: int) -> _Fixed:
+        start = date(start_year, first_month, 1)
+        last = _months_back(start, -2)
+        return _Fixed(start, _whole_month(last.year, last.month).end)
+
+    if year is not None:
+        return _atom(match, "season", season_of(year))
+    latest = season_of(today.year)
+    if latest.start > today:  # this year's has not begun
+        latest = season_of(today.year - 1)
+    if relation in ("last", "past", "previous") and latest.end >= today:
+        latest = season_of(latest.start.year - 1)  # the one before the season under way
+    return _atom(match, "season", latest)
+
+
+def _build_week_of_month(match: re.Match[str], ctx: _Context) -> _Atom:
+    """ "the first week of November" (1-7), "second" (8-14), "third" (15-21), "fourth"
+    (22-28), "last" (the month's last seven days); the latest such month unless a year
+    is named."""
+    month, today = _MONTHS[match.group("month").lower()], ctx.today
+    year = _year_of(match)
+    if year is None:
+        year = today.year if month <= today.month else today.year - 1
+    whole = _whole_month(year, month)
+    which = match.group("which").lower()
+    if which == "last":
+        start = whole.end - timedelta(days=6)
+    else:
+        start = whole.start + timedelta(days=7 * (_ORDINALS[which] - 1))
+    return _atom(match, "week_of_month", _Fixed(start, min(start + timedelta(days=6), whole.end)))
+
+
 def _build_last_unit(match: re.Match[str], ctx: _Context) -> _Atom:
     today, unit = ctx.today, match.group("unit").lower()
     if unit == "week":
@@ -668,6 +722,34 @@ _PATTERNS: list[tuple[re.Pattern[str], _Builder]] = [
         _build_this_unit,
     ),
     (re.compile(r"\b(?P<unit>month|year)[-\s]to[-\s]date\b", _FLAGS), _build_this_unit),
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?:start|beginning)\s+of\s+(?:the|this)\s+"
+            r"(?P<unit>week|month|quarter|year)\b",
+            _FLAGS,
+        ),
+        _build_this_unit,
+    ),
+    (
+        re.compile(r"\bytd\b|\bso\s+far\s+this\s+year\b|\bthis\s+year\s+so\s+far\b", _FLAGS),
+        _build_year_so_far,
+    ),
+    (
+        re.compile(
+            r"\b(?:(?P<rel>this|last|past|previous)\s+)?(?P<season>spring|summer|autumn|fall|"
+            rf"winter)\b(?:\s+(?:of\s+)?{_YEAR})?",
+            _FLAGS,
+        ),
+        _build_season,
+    ),
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?P<which>first|second|third|fourth|1st|2nd|3rd|4th|last)\s+week\s+"
+            rf"(?:of|in)\s+{_month()}(?:,?\s+{_YEAR})?",
+            _FLAGS,
+        ),
+        _build_week_of_month,
+    ),
     (
         re.compile(r"\b(?:last|previous|prior)\s+(?P<unit>week|month|quarter|year)\b", _FLAGS),
         _build_last_unit,

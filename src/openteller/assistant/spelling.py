@@ -28,6 +28,7 @@ BANKING_WORDS = frozenset(
     last this since past previous between during fortnight ago recent recently latest
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday
+    spring summer autumn winter
     privacy consent consents data erase delete export
     """.split()
 )

@@ -39,7 +39,17 @@ _CALENDAR_NAMES = re.compile(
 )
 
 
+_BARE_MONTH_OR_SEASON = re.compile(
+    r"(?i)^(?:on\s+)?(?=(?:january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|spring|summer|"
+    r"autumn|fall|winter|(?:19|20)\d\d)\b)"
+)
+
+
 def period_phrase(phrase: str) -> str:
     """The customer's own words for a period, as a reply repeats them: month and day names
-    capitalised ("in october" -> "in October", "since monday" -> "since Monday")."""
+    capitalised ("in october" -> "in October", "since monday" -> "since Monday"), and a
+    bare month, season or year given its "in" ("November" -> "in November", "on summer"
+    -> "in summer")."""
+    phrase = _BARE_MONTH_OR_SEASON.sub("in ", phrase.strip(), count=1)
     return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)

@@ -41,6 +41,9 @@ MERCHANTS: tuple[tuple[str, str, str, str], ...] = (
     ("MARRIOTT {city}", "3509", "210.00", "80.00"),
 )
 
+#: Flights and hotels.
+TRAVEL_MCCS = frozenset({"3058", "3509"})
+
 SUBSCRIPTIONS: tuple[tuple[str, str, str], ...] = (
     ("NETFLIX.COM", "4899", "15.49"),
     ("Spotify USA", "5815", "10.99"),
@@ -82,10 +85,14 @@ def generate(
     *,
     salary_and_rent: bool = True,
     subscriptions: bool = True,
+    purchases_per_day: tuple[int, int] = (2, 6),
+    trips_per_year: int | None = None,
 ) -> Iterator[SyntheticTransaction]:
     """Yield ``count`` transactions from ``start`` on (or every day's up to ``until``),
     about five a day, in date order. ``salary_and_rent`` (with the monthly bills) and
-    ``subscriptions`` split what a checking account and a card each carry.
+    ``subscriptions`` split what a checking account and a card each carry;
+    ``purchases_per_day`` bounds the card purchases of a day, and ``trips_per_year`` (when
+    given) makes flights and hotels that rare instead of as common as any merchant.
 
     Salary on the 1st and 15th, rent on the 1st, subscriptions and bills monthly, card
     purchases otherwise, an occasional refund. Streams: constant memory for any count.
@@ -119,8 +126,12 @@ def generate(
         if salary_and_rent and day.day == 12:
             for name, mcc, amount in BILLS:
                 scheduled.append(make(-Decimal(amount), name, mcc, "DEBIT"))
-        for _ in range(rng.randint(2, 6)):
+        for _ in range(rng.randint(*purchases_per_day)):
             template, mcc, typical, spread = MERCHANTS[rng.randrange(len(MERCHANTS))]
+            if trips_per_year is not None and mcc in TRAVEL_MCCS:
+                per_day = trips_per_year / 365 / (sum(purchases_per_day) / 2)
+                if rng.random() > per_day * len(MERCHANTS) / len(TRAVEL_MCCS):
+                    template, mcc, typical, spread = MERCHANTS[0]  # a coffee instead
             description = template.format(
                 n=rng.randint(100, 9999),
                 city=CITIES[rng.randrange(len(CITIES))],

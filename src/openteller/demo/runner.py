@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from openteller.bootstrap import App
 from openteller.demo.files import write_ofx
@@ -29,6 +30,10 @@ class DemoResult:
     directory: Path
     settings: Settings
     reports: list[FileReport]
+
+
+#: A plausible household: a purchase or two a day on each account, a few trips a year.
+EVERYDAY: dict[str, Any] = {"purchases_per_day": (0, 2), "trips_per_year": 4}
 
 
 def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
@@ -67,13 +72,17 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
             card_file = files / f"{customer}-card.ofx"
             write_ofx(
                 checking_file,
-                generate(seed, start, prefix="C", until=today, subscriptions=False),
+                generate(
+                    seed, start, prefix="C", until=today, subscriptions=False, **EVERYDAY
+                ),
                 account=checking,
                 closing_balance="4321.09",
             )
             write_ofx(
                 card_file,
-                generate(seed + 1, start, prefix="V", until=today, salary_and_rent=False),
+                generate(
+                    seed + 1, start, prefix="V", until=today, salary_and_rent=False, **EVERYDAY
+                ),
                 account=card,
                 account_type="CREDITCARD",
                 closing_balance="-612.40",

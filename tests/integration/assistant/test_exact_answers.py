@@ -255,6 +255,37 @@ def test_a_merchant_never_paid_is_named_not_dropped(assistant: Assistant) -> Non
     assert paid["answer"]["amount"] == "35.00" and "know of no" not in paid["text"]
 
 
+def test_money_in_and_out_side_by_side(assistant: Assistant) -> None:
+    """"income vs spending" used to be read as spending on the income category ("refunds
+    outweighed purchases in income")."""
+    answer = ask(assistant, "what was my income vs spending in october?")
+    assert answer["answer"] == {
+        "received": "6500.00",
+        "spent": "182.99",
+        "net": "6317.01",
+        "currency": "USD",
+    }
+    assert answer["text"] == (
+        "In October (1 Oct 2026 – 31 Oct 2026) you received $6,500.00 and spent $182.99: "
+        "$6,317.01 more came in than went out."
+    )
+
+
+def test_how_much_cash_is_a_total_not_a_fraud_report(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much cash did I withdraw last month?")
+    assert answer["intent"] == "spending" and answer["category"] == "cash"
+
+
+def test_seasons_and_the_start_of_the_year(assistant: Assistant) -> None:
+    assert ask(assistant, "how much did I spend since the start of the year")["period"] == {
+        "start": "2026-01-01",
+        "end": "2026-11-24",
+    }
+    summer = ask(assistant, "how much did I spend on coffee last summer")
+    assert summer["period"] == {"start": "2026-06-01", "end": "2026-08-31"}
+    assert "on coffee last summer (1 Jun 2026 – 31 Aug 2026)" in summer["text"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"

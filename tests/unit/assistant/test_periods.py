@@ -484,3 +484,36 @@ def test_nlupp_banking_date_coverage() -> None:
         match = find_period(example["text"], NLUPP_TODAY)
         if match is not None:
             assert match.period.end <= NLUPP_TODAY, example["text"]
+
+
+# --------------------------------------------------------------------------------------------
+# Year to date, seasons and weeks of a month (each used to fall back to "this month so far")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("spending since the start of the year", "2026-01-01", "2026-11-24"),
+        ("since the beginning of this month", "2026-11-01", "2026-11-24"),
+        ("ytd", "2026-01-01", "2026-11-24"),
+        ("how much so far this year", "2026-01-01", "2026-11-24"),
+        ("fuel in summer", "2026-06-01", "2026-08-31"),
+        ("last summer", "2026-06-01", "2026-08-31"),
+        ("in the fall", "2026-09-01", "2026-11-24"),  # under way: clipped to today
+        ("last fall", "2025-09-01", "2025-11-30"),  # the one before the one under way
+        ("last winter", "2025-12-01", "2026-02-28"),
+        ("winter 2024", "2024-12-01", "2025-02-28"),
+        ("summer of 2025", "2025-06-01", "2025-08-31"),
+        ("groceries in the first week of november", "2026-11-01", "2026-11-07"),
+        ("the last week of october", "2026-10-25", "2026-10-31"),
+        ("2nd week of feb 2026", "2026-02-08", "2026-02-14"),
+        ("the third week of december", "2025-12-15", "2025-12-21"),  # the latest December
+    ],
+)
+def test_year_to_date_seasons_and_weeks_of_a_month(text: str, start: str, end: str) -> None:
+    assert span(text, TUE) == (d(start), d(end))
+
+
+@pytest.mark.parametrize("text", ["what did I spend at fall river", "did prices fall"])
+def test_fall_as_a_verb_or_a_name_is_no_season(text: str) -> None:
+    assert find_period(text, TUE) is None
