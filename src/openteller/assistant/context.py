@@ -35,6 +35,7 @@ def _slots(slots: Slots) -> dict[str, Any]:
         "category": int(slots.category) if slots.category is not None else None,
         "merchant": slots.merchant,
         "unknown_merchant": slots.unknown_merchant,
+        "group": slots.group,
         "account": slots.account,
         "amount": (
             [
@@ -70,6 +71,7 @@ def _slots_from(data: dict[str, Any]) -> Slots:
         category=Category(data["category"]) if data.get("category") is not None else None,
         merchant=data.get("merchant"),
         unknown_merchant=data.get("unknown_merchant"),
+        group=data.get("group"),
         account=data.get("account"),
         amount=amount,
         exclude_merchants=tuple(data.get("exclude_merchants", ())),

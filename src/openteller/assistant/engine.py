@@ -117,7 +117,9 @@ class Turn:
                 else None
             ),
             "merchant": self.slots.merchant,
-            "category": self.slots.category.slug if self.slots.category is not None else None,
+            "category": (
+                self.slots.category.slug if self.slots.category is not None else self.slots.group
+            ),
             "account": self.account,
             "answer": self.answer,
             "text": self.reply.text,
@@ -231,7 +233,11 @@ class Assistant:
             return previous, replace(conversation.last_slots, period=match)
         short = len(text.split()) <= 6
         names_data = bool(
-            slots.period or slots.category is not None or slots.merchant or slots.account
+            slots.period
+            or slots.category is not None
+            or slots.group
+            or slots.merchant
+            or slots.account
         )
         follow = _FOLLOW_UP.search(text) or (
             short and names_data and (intent not in DATA_INTENTS or confidence < 0.5)

@@ -174,7 +174,7 @@ class MoneySkills:
         return Selection(
             since=period.start,
             until=period.end,
-            categories=frozenset({slots.category}) if slots.category is not None else None,
+            categories=slots.categories(),
             exclude_categories=frozenset(slots.exclude_categories),
             merchants=frozenset({slots.merchant.lower()}) if slots.merchant else None,
             exclude_merchants=frozenset(m.lower() for m in slots.exclude_merchants),
@@ -213,7 +213,7 @@ class MoneySkills:
             history_start = asked.start.replace(day=1) - relativedelta(months=6)
         elif slots.compare == "previous":
             history_start = self.previous(asked).start
-        what = f"{intent.value} {slots.category.slug if slots.category else ''}".strip()
+        what = f"{intent.value} {slots.category_words() or ''}".strip()
         ledger = self._access.numeric_ledger(
             customer, requester, since=history_start, until=asked.end, what=what
         )
@@ -387,10 +387,11 @@ class MoneySkills:
         parts = []
         if slots.merchant:  # "spent at Amazon", "received from Acme"
             parts.append(f" {'from' if income else 'at'} {slots.merchant}")
-        if slots.category is not None:
+        named = slots.category_words()
+        if named is not None:
             # "received ... in income", "spent ... on groceries"
-            word = "in" if slots.category.slug == "income" else "on"
-            parts.append(f" {word} {slots.category.label.lower()}")
+            word = "in" if named == "income" else "on"
+            parts.append(f" {word} {named}")
         if slots.exclude_merchants or slots.exclude_categories:
             names = [*slots.exclude_merchants, *(c.label.lower() for c in slots.exclude_categories)]
             parts.append(f" (not counting {', '.join(names)})")
@@ -465,12 +466,14 @@ class MoneySkills:
         )
         wanted_accounts = {a.id for a in chosen}
 
+        wanted_categories = slots.categories()
+
         def matching(item: Transaction) -> bool:
             size = abs(item.amount.amount)
             bounds = slots.amount
             return not (
                 (slots.account and item.account_id not in wanted_accounts)
-                or (slots.category is not None and item.category is not slots.category)
+                or (wanted_categories is not None and item.category not in wanted_categories)
                 or (slots.merchant and item.merchant.lower() != slots.merchant.lower())
                 or any(item.merchant.lower() == m.lower() for m in slots.exclude_merchants)
                 or item.category in slots.exclude_categories
@@ -480,7 +483,7 @@ class MoneySkills:
                 or (
                     slots.largest
                     and (item.amount.amount >= 0 or item.category in NON_SPENDING)
-                    and slots.category is None
+                    and wanted_categories is None
                 )
                 or (slots.largest and item.amount.amount >= 0)
             )

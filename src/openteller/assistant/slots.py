@@ -112,6 +112,20 @@ CATEGORY_WORDS: dict[str, Category] = {
     "beauty": Category.PERSONAL_CARE,
     "card payments": Category.CARD_PAYMENT,
 }
+#: Words naming several categories at once ("how much did I spend on food?").
+CATEGORY_GROUPS: dict[str, frozenset[Category]] = {
+    "food": frozenset(
+        {Category.GROCERIES, Category.RESTAURANTS, Category.COFFEE, Category.FAST_FOOD}
+    ),
+}
+_GROUP_WORDS = {
+    "food": "food",
+    "food and drink": "food",
+    "eating and drinking": "food",
+}
+_GROUP_PATTERN = re.compile(
+    r"\b(" + "|".join(re.escape(w) for w in sorted(_GROUP_WORDS, key=len, reverse=True)) + r")\b"
+)
 _CATEGORY_PATTERN = re.compile(
     r"\b(" + "|".join(re.escape(w) for w in sorted(CATEGORY_WORDS, key=len, reverse=True)) + r")\b"
 )
@@ -209,6 +223,9 @@ class AmountBounds:
 class Slots:
     period: PeriodMatch | None = None
     category: Category | None = None
+    #: A name for several categories ("food"; see CATEGORY_GROUPS), when no single
+    #: category was named.
+    group: str | None = None
     merchant: str | None = None
     #: A name after "at"/"from" that is none of the customer's merchants ("at Costco"):
     #: nothing was paid there, which the answer says rather than dropping the name.
@@ -224,10 +241,25 @@ class Slots:
     largest: bool = False  # "biggest", "largest", "most expensive": by size, not date
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
+    def categories(self) -> frozenset[Category] | None:
+        """The categories asked about: the one named, a group's, or None (all)."""
+        if self.category is not None:
+            return frozenset({self.category})
+        if self.group is not None:
+            return CATEGORY_GROUPS[self.group]
+        return None
+
+    def category_words(self) -> str | None:
+        """How a reply names them: "groceries", "food"."""
+        if self.category is not None:
+            return self.category.label.lower()
+        return self.group
+
     def is_empty(self) -> bool:
         return not (
             self.period
             or self.category
+            or self.group
             or self.merchant
             or self.unknown_merchant
             or self.account
@@ -367,10 +399,16 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
             work = _cut(work, named_account.start(), named_account.end())
 
     category = None
+    category_group = None
     found_category = _CATEGORY_PATTERN.search(work)
     if found_category:
         category = CATEGORY_WORDS[found_category.group(1)]
         work = _cut(work, found_category.start(), found_category.end())
+    else:
+        found_group = _GROUP_PATTERN.search(work)
+        if found_group:
+            category_group = _GROUP_WORDS[found_group.group(1)]
+            work = _cut(work, found_group.start(), found_group.end())
 
     merchant = match_merchant(work, merchants)
     unknown_merchant = None if merchant else unnamed_merchant(work)
@@ -389,6 +427,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         largest=bool(_LARGEST.search(lowered)),
         period=period,
         category=category,
+        group=category_group,
         merchant=merchant,
         unknown_merchant=unknown_merchant,
         account=account,

@@ -72,9 +72,7 @@ def build_demo(directory: Path, today: date, days: int = 730) -> DemoResult:
             card_file = files / f"{customer}-card.ofx"
             write_ofx(
                 checking_file,
-                generate(
-                    seed, start, prefix="C", until=today, subscriptions=False, **EVERYDAY
-                ),
+                generate(seed, start, prefix="C", until=today, subscriptions=False, **EVERYDAY),
                 account=checking,
                 closing_balance="4321.09",
             )

@@ -286,6 +286,20 @@ def test_seasons_and_the_start_of_the_year(assistant: Assistant) -> None:
     assert "on coffee last summer (1 Jun 2026 – 31 Aug 2026)" in summer["text"]
 
 
+def test_food_is_groceries_restaurants_coffee_and_fast_food(assistant: Assistant) -> None:
+    """"food" used to be no category at all, answered with all spending."""
+    answer = ask(assistant, "how much did I spend on food in october?")
+    assert answer["category"] == "food"
+    assert answer["answer"]["amount"] == "132.50"  # groceries 128.00 and a 4.50 coffee
+    assert "on food in October" in answer["text"]
+    listed = ask(assistant, "show my food transactions in october")
+    assert [t["amount"] for t in listed["answer"]["transactions"]] == [
+        "-45.90",
+        "-4.50",
+        "-82.10",
+    ]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
