@@ -256,7 +256,7 @@ def test_a_merchant_never_paid_is_named_not_dropped(assistant: Assistant) -> Non
 
 
 def test_money_in_and_out_side_by_side(assistant: Assistant) -> None:
-    """"income vs spending" used to be read as spending on the income category ("refunds
+    """ "income vs spending" used to be read as spending on the income category ("refunds
     outweighed purchases in income")."""
     answer = ask(assistant, "what was my income vs spending in october?")
     assert answer["answer"] == {
@@ -287,7 +287,7 @@ def test_seasons_and_the_start_of_the_year(assistant: Assistant) -> None:
 
 
 def test_food_is_groceries_restaurants_coffee_and_fast_food(assistant: Assistant) -> None:
-    """"food" used to be no category at all, answered with all spending."""
+    """ "food" used to be no category at all, answered with all spending."""
     answer = ask(assistant, "how much did I spend on food in october?")
     assert answer["category"] == "food"
     assert answer["answer"]["amount"] == "132.50"  # groceries 128.00 and a 4.50 coffee

@@ -11,6 +11,7 @@ from openteller.channels.messenger.events import (
     AccountLinking,
     Delivery,
     Echo,
+    Event,
     Message,
     NotAPageEvent,
     Postback,
@@ -129,3 +130,104 @@ def test_rendering_keeps_within_the_platform_limits() -> None:
     payload = template["message"]["attachment"]["payload"]
     assert len(payload["text"]) <= 640 and len(payload["buttons"]) == 2
     assert template["messaging_type"] == "MESSAGE_TAG" and template["tag"] == "ACCOUNT_UPDATE"
+
+
+_FULL_BODY = {
+    "object": "page",
+    "entry": [
+        {
+            "id": "1",
+            "time": 1,
+            "messaging": [
+                {
+                    "sender": {"id": "5"},
+                    "recipient": {"id": "1"},
+                    "timestamp": 1700000000000,
+                    "message": {
+                        "mid": "m1",
+                        "text": "hi",
+                        "quick_reply": {"payload": "x"},
+                        "attachments": [
+                            {"type": "location", "payload": {"coordinates": {"lat": 1, "long": 2}}},
+                            {"type": "image", "payload": {"url": "u"}},
+                        ],
+                    },
+                },
+                {"sender": {"id": "5"}, "timestamp": 1, "postback": {"title": "t", "payload": "p"}},
+                {"sender": {"id": "5"}, "timestamp": 1, "account_linking": {"status": "linked"}},
+                {"sender": {"id": "5"}, "timestamp": 1, "message": {"is_echo": True, "mid": "m"}},
+                {"sender": {"id": "5"}, "timestamp": 1, "delivery": {"mids": ["m"]}},
+                {"sender": {"id": "5"}, "timestamp": 1, "read": {"watermark": 1}},
+                {"sender": {"id": "5"}, "timestamp": 1, "reaction": {"reaction": "love"}},
+                {"sender": {"id": "5"}, "timestamp": 1, "optin": {"ref": "r"}},
+            ],
+        }
+    ],
+}
+
+
+def _paths(value: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [path] if path else []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*path, index))
+    return found
+
+
+def test_a_signed_body_of_any_odd_shape_never_breaks_the_parser() -> None:
+    """Any field of a full body replaced by a value of another type (3,000 seeded tries):
+    the parser returns events or names the body as no page event, never anything else
+    (an exception here was a 500, which Meta retries for hours)."""
+    import copy
+    import random
+
+    odd: list[object] = [None, 1, 1.5, "s", [], {}, [1], {"a": 1}, True, -1, 10**30]
+    paths = _paths(_FULL_BODY)
+    chance = random.Random(7)
+    for _ in range(3000):
+        body = copy.deepcopy(_FULL_BODY)
+        for _change in range(chance.randint(1, 3)):
+            path = chance.choice(paths)
+            target: object = body
+            try:
+                for key in path[:-1]:
+                    target = target[key]  # type: ignore[index]
+                target[path[-1]] = copy.deepcopy(chance.choice(odd))  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                pass
+        raw = json.dumps(body).encode()
+        try:
+            events = parse_body(raw)
+        except NotAPageEvent:
+            continue
+        assert all(isinstance(event, Event) for event in events)
+
+
+def test_an_event_without_a_sender_is_unknown_and_a_bad_location_is_none() -> None:
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": 1,
+                "messaging": [
+                    {"sender": "5", "timestamp": 1, "message": {"text": "hi"}},
+                    {
+                        "sender": {"id": 5},
+                        "timestamp": 2,
+                        "message": {
+                            "text": "here",
+                            "attachments": [
+                                {"type": "location", "payload": {"coordinates": {"lat": 99}}}
+                            ],
+                        },
+                    },
+                ],
+            }
+        ],
+    }
+    nobody, located = parse_body(json.dumps(body).encode())
+    assert isinstance(nobody, Unknown) and nobody.fields == ("no sender",)
+    assert isinstance(located, Message) and located.sender == "5" and located.location is None

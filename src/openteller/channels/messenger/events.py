@@ -93,6 +93,9 @@ class NotAPageEvent(ValueError):
 
 
 def parse_body(raw: bytes) -> list[Event]:
+    """Every event of a webhook post. A signed body of an unexpected shape never raises
+    (beyond :class:`NotAPageEvent`): what cannot be read is skipped or comes back as
+    :class:`Unknown`."""
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -100,15 +103,13 @@ def parse_body(raw: bytes) -> list[Event]:
     if not isinstance(body, dict) or body.get("object") != "page":
         raise NotAPageEvent("the body is not a Messenger page event (object != 'page')")
     events: list[Event] = []
-    for entry in body.get("entry") or []:
+    for entry in _list(body.get("entry")):
         if not isinstance(entry, dict):
             continue
-        page_id = str(entry.get("id", ""))
-        for item in entry.get("messaging") or []:
+        page_id = _id(entry.get("id"))
+        for item in _list(entry.get("messaging")):
             if isinstance(item, dict):
-                event = _event(page_id, item)
-                if event is not None:
-                    events.append(event)
+                events.append(_event(page_id, item))
     return events
 
 
@@ -116,12 +117,35 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _event(page_id: str, item: dict[str, Any]) -> Event | None:
-    sender = str((item.get("sender") or {}).get("id", ""))
-    stamp = item.get("timestamp")
-    timestamp = int(stamp) if isinstance(stamp, int | float) else 0
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _id(value: Any) -> str:
+    """An id as Meta sends it: a string, or a number some clients wrote as one."""
+    if isinstance(value, bool):
+        return ""
+    return str(value) if isinstance(value, str | int) else ""
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _event(page_id: str, item: dict[str, Any]) -> Event:
+    sender = _id(_dict(item.get("sender")).get("id"))
+    stamp = _number(item.get("timestamp"))
+    timestamp = int(stamp) if stamp is not None and abs(stamp) < 2**63 else 0
+    if not sender:  # nobody to answer: kept only to be audited as unknown
+        return Unknown(page_id, sender, timestamp, fields=("no sender",))
     if "message" in item:
-        message = item["message"] if isinstance(item["message"], dict) else {}
+        message = _dict(item["message"])
         if message.get("is_echo"):
             return Echo(
                 page_id,
@@ -132,28 +156,28 @@ def _event(page_id: str, item: dict[str, Any]) -> Event | None:
             )
         location = None
         others: list[str] = []
-        for attachment in message.get("attachments") or []:
+        for attachment in _list(message.get("attachments")):
             if not isinstance(attachment, dict):
                 continue
             if attachment.get("type") == "location":
-                point = ((attachment.get("payload") or {}).get("coordinates")) or {}
-                lat, lon = point.get("lat"), point.get("long")
-                if isinstance(lat, int | float) and isinstance(lon, int | float):
-                    location = (float(lat), float(lon))
+                point = _dict(_dict(attachment.get("payload")).get("coordinates"))
+                lat, lon = _number(point.get("lat")), _number(point.get("long"))
+                if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180:
+                    location = (lat, lon)
             else:
-                others.append(str(attachment.get("type", "unknown")))
+                others.append(_text(attachment.get("type")) or "unknown")
         return Message(
             page_id,
             sender,
             timestamp,
             mid=_text(message.get("mid")),
             text=_text(message.get("text")),
-            quick_reply=_text((message.get("quick_reply") or {}).get("payload")),
+            quick_reply=_text(_dict(message.get("quick_reply")).get("payload")),
             location=location,
             attachments=tuple(others),
         )
     if "postback" in item:
-        postback = item["postback"] if isinstance(item["postback"], dict) else {}
+        postback = _dict(item["postback"])
         return Postback(
             page_id,
             sender,
@@ -163,7 +187,7 @@ def _event(page_id: str, item: dict[str, Any]) -> Event | None:
             mid=_text(postback.get("mid")),
         )
     if "account_linking" in item:
-        linking = item["account_linking"] if isinstance(item["account_linking"], dict) else {}
+        linking = _dict(item["account_linking"])
         return AccountLinking(
             page_id,
             sender,
@@ -172,21 +196,17 @@ def _event(page_id: str, item: dict[str, Any]) -> Event | None:
             authorization_code=_text(linking.get("authorization_code")),
         )
     if "optin" in item:
-        optin = item["optin"] if isinstance(item["optin"], dict) else {}
-        return Optin(page_id, sender, timestamp, ref=_text(optin.get("ref")))
+        return Optin(page_id, sender, timestamp, ref=_text(_dict(item["optin"]).get("ref")))
     if "delivery" in item:
-        delivery = item["delivery"] if isinstance(item["delivery"], dict) else {}
-        return Delivery(
-            page_id, sender, timestamp, mids=tuple(str(m) for m in delivery.get("mids") or [])
-        )
+        mids = _list(_dict(item["delivery"]).get("mids"))
+        return Delivery(page_id, sender, timestamp, mids=tuple(_text(m) for m in mids))
     if "read" in item:
-        read = item["read"] if isinstance(item["read"], dict) else {}
-        watermark = read.get("watermark")
+        watermark = _number(_dict(item["read"]).get("watermark"))
         return Read(
             page_id,
             sender,
             timestamp,
-            watermark=int(watermark) if isinstance(watermark, int) else 0,
+            watermark=int(watermark) if watermark is not None and abs(watermark) < 2**63 else 0,
         )
     known = {"sender", "recipient", "timestamp"}
     return Unknown(
