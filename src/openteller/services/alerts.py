@@ -17,14 +17,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from sqlalchemy import Connection, Engine, and_, select, update
 
 from openteller.domain.consent import Purpose, Scope
-from openteller.domain.errors import AccessDenied, OpenTellerError
+from openteller.domain.errors import (
+    AccessDenied,
+    InvalidAmount,
+    InvalidCurrency,
+    OpenTellerError,
+)
+from openteller.domain.money import check_currency, parse_amount
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
@@ -37,6 +43,10 @@ MAX_SKEW = timedelta(minutes=5)
 #: (connection, customer, alert id, alert) -> messages queued.
 AlertChannel = Callable[[Connection, str, str, "Alert"], int]
 EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
+
+
+#: No card payment is this large: a bigger amount is a mistake in the post.
+MAX_ALERT_AMOUNT = Decimal("1e12")
 
 
 class BankRequestRefused(OpenTellerError):
@@ -72,24 +82,44 @@ class Alert:
             if value is None and not required:
                 return ""
             if not isinstance(value, str) or not value.strip():
-                raise AlertInvalid(f"{name}: a non-empty string is required")
+                where = "transaction." if source is not data else ""
+                raise AlertInvalid(f"{where}{name}: a non-empty string is required")
             return value.strip()[:200]
 
         transaction = data.get("transaction")
         if not isinstance(transaction, dict):
             raise AlertInvalid("transaction: an object with amount, currency and merchant")
+        raw_amount = transaction.get("amount")
+        if isinstance(raw_amount, bool) or not isinstance(raw_amount, str | int | float):
+            raise AlertInvalid("transaction.amount: a decimal number is required")
         try:
-            amount = Decimal(str(transaction.get("amount")))
-        except InvalidOperation:
-            raise AlertInvalid("transaction.amount: a decimal number is required") from None
+            amount = parse_amount(str(raw_amount))
+        except InvalidAmount:
+            raise AlertInvalid(
+                f"transaction.amount: a decimal number is required, not {raw_amount!r}"
+            ) from None
+        if amount.copy_abs() >= MAX_ALERT_AMOUNT:
+            raise AlertInvalid(f"transaction.amount: {raw_amount!r} is out of range")
+        try:
+            currency = check_currency(text("currency", transaction))
+        except InvalidCurrency:
+            raise AlertInvalid(
+                "transaction.currency: an ISO 4217 code such as USD or EUR is required, "
+                f"not {transaction.get('currency')!r}"
+            ) from None
         expires = now + timedelta(hours=24)
         if data.get("expires_at") is not None:
             try:
-                expires = datetime.fromisoformat(str(data["expires_at"]))
+                expires = datetime.fromisoformat(text("expires_at"))
             except ValueError:
                 raise AlertInvalid("expires_at: an ISO 8601 time is required") from None
             if expires.tzinfo is None:
                 expires = expires.replace(tzinfo=UTC)
+            if expires <= now:
+                raise AlertInvalid(
+                    f"expires_at: {data['expires_at']!r} has passed; the customer could no "
+                    "longer answer"
+                )
         last4 = text("card_last4", data, required=False)
         if last4 and not (len(last4) == 4 and last4.isdigit()):
             raise AlertInvalid("card_last4: four digits (never a full card number)")
@@ -98,7 +128,7 @@ class Alert:
             customer=text("customer"),
             merchant=text("merchant", transaction),
             amount=abs(amount),
-            currency=text("currency", transaction).upper()[:3],
+            currency=currency,
             card_last4=last4,
             reason=text("reason", data, required=False),
             expires_at=expires,
