@@ -56,6 +56,10 @@ def _cash_flow(text: str) -> bool:
     return bool(_CASH_FLOW.search(text) or (_MONEY_IN.search(text) and _MONEY_OUT.search(text)))
 
 
+_COMPARE_FOLLOW_UP = re.compile(
+    r"(?i)\s*(?:and\s+|how\s+(?:about|does\s+that\s+compare)\s+)?(?:compared?\s+(?:to|with)|vs\.?"
+    r"|versus|against|than)\b"
+)
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
@@ -226,6 +230,11 @@ class Assistant:
             return intent, slots
         if _SHOW_THOSE.search(text):
             return Intent.TRANSACTIONS, _merge(conversation.last_slots, slots)
+        if _COMPARE_FOLLOW_UP.match(text) and previous in (Intent.SPENDING, Intent.INCOME):
+            # "compared to last year?" after "... at Starbucks this year": the same
+            # question, set against the period before (or the usual)
+            against = "usual" if slots.compare == "usual" else "previous"
+            return previous, replace(conversation.last_slots, compare=against)
         before = _BEFORE.search(text)
         if before and conversation.last_slots.period is not None and slots.period is None:
             shifted = MoneySkills.previous(conversation.last_slots.period.period)

@@ -330,14 +330,27 @@ class MoneySkills:
 
     @staticmethod
     def previous(period: Period) -> Period:
-        """The period just before: the previous whole month for a whole month, else the
-        same number of days before."""
+        """The period just before: as many whole months before for whole months (a year
+        for a year, a quarter for a quarter), the same stretch that many months before
+        for a month, quarter or year so far, else the same number of days before."""
         if period.start.day == 1:
-            start = period.start - relativedelta(months=1)
+            months = (
+                (period.end.year - period.start.year) * 12
+                + period.end.month
+                - period.start.month
+                + 1
+            )
             if (period.end + timedelta(days=1)).day == 1:  # whole month(s)
+                start = period.start - relativedelta(months=months)
                 return Period(start, period.start - timedelta(days=1))
-            same_days = start + (period.end - period.start)  # month to date
-            return Period(start, min(same_days, period.start - timedelta(days=1)))
+            # So far this year, quarter or month: the same stretch of the one before.
+            if period.start.month == 1 and months > 3:
+                months = 12
+            elif period.start.month in (1, 4, 7, 10) and months > 1:
+                months = 3
+            start = period.start - relativedelta(months=months)
+            same_stretch = period.end - relativedelta(months=months)
+            return Period(start, min(same_stretch, period.start - timedelta(days=1)))
         length = (period.end - period.start).days + 1
         return Period(period.start - timedelta(days=length), period.start - timedelta(days=1))
 

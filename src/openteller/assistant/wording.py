@@ -52,4 +52,5 @@ def period_phrase(phrase: str) -> str:
     bare month, season or year given its "in" ("November" -> "in November", "on summer"
     -> "in summer")."""
     phrase = _BARE_MONTH_OR_SEASON.sub("in ", phrase.strip(), count=1)
+    phrase = re.sub(r"\bq([1-4])\b", r"Q\1", phrase)
     return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)

@@ -300,6 +300,34 @@ def test_food_is_groceries_restaurants_coffee_and_fast_food(assistant: Assistant
     ]
 
 
+def test_compared_to_last_year_keeps_the_question(assistant: Assistant) -> None:
+    """The follow-up used to drop the merchant and compare a year with a December."""
+    answer = ask(assistant, "how much did I spend at netflix this year", "compared to last year?")
+    assert answer["merchant"] == "Netflix"
+    assert answer["answer"]["amount"] == "30.98"
+    assert answer["answer"]["comparison"]["other_amount"] == "15.49"
+    assert "than the period before (1 Jan 2025 – 24 Nov 2025)" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "before_start", "before_end"),
+    [
+        ("2025-01-01", "2025-12-31", "2024-01-01", "2024-12-31"),  # a year
+        ("2026-07-01", "2026-09-30", "2026-04-01", "2026-06-30"),  # a quarter
+        ("2026-10-01", "2026-10-31", "2026-09-01", "2026-09-30"),  # a month
+        ("2026-01-01", "2026-11-24", "2025-01-01", "2025-11-24"),  # the year so far
+        ("2026-11-01", "2026-11-24", "2026-10-01", "2026-10-24"),  # the month so far
+        ("2026-11-16", "2026-11-22", "2026-11-09", "2026-11-15"),  # a week
+    ],
+)
+def test_the_period_before(start: str, end: str, before_start: str, before_end: str) -> None:
+    from openteller.assistant.money_skills import MoneySkills
+    from openteller.assistant.periods import Period
+
+    before = MoneySkills.previous(Period(date.fromisoformat(start), date.fromisoformat(end)))
+    assert (before.start.isoformat(), before.end.isoformat()) == (before_start, before_end)
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
