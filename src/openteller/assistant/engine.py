@@ -17,7 +17,7 @@ from openteller.assistant.intents import Intent
 from openteller.assistant.money_skills import Answer, MoneySkills
 from openteller.assistant.periods import Period, PeriodMatch
 from openteller.assistant.replies import QuickReply, Reply
-from openteller.assistant.service_skills import Pending, ServiceSkills
+from openteller.assistant.service_skills import Pending, ServiceSkills, names_card
 from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
 from openteller.assistant.spelling import BANKING_WORDS, Speller
 from openteller.domain.consent import Purpose
@@ -290,6 +290,17 @@ class Assistant:
         conversation.pending = None
         if pending is None:
             return None
+        if pending.kind in ("choose_freeze", "choose_unfreeze"):
+            # The answer to "Which card should I freeze?", typed rather than tapped.
+            if names_card(text) is None:
+                return None
+            freeze = pending.kind == "choose_freeze"
+            reply, chosen, data = self._services.propose_card_change(
+                conversation.customer, Slots(), freeze=freeze, text=text
+            )
+            conversation.pending = chosen
+            intent = Intent.FREEZE_CARD if freeze else Intent.UNFREEZE_CARD
+            return Turn(intent, 1.0, Slots(), data, reply)
         yes = intent is Intent.AFFIRM or _YES.fullmatch(text.strip())
         no = intent is Intent.DENY or _NO.fullmatch(text.strip())
         if yes and not no:
@@ -323,7 +334,7 @@ class Assistant:
             return Turn(intent, confidence, slots, data, reply)
         if intent in (Intent.FREEZE_CARD, Intent.UNFREEZE_CARD):
             reply, pending, data = services.propose_card_change(
-                customer, slots, freeze=intent is Intent.FREEZE_CARD
+                customer, slots, freeze=intent is Intent.FREEZE_CARD, text=text
             )
             conversation.pending = pending
             return Turn(intent, confidence, slots, data, reply)

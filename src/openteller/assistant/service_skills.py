@@ -138,13 +138,19 @@ class ServiceSkills:
 
     # -- cards ---------------------------------------------------------------------------
     def propose_card_change(
-        self, customer: str, slots: Slots, *, freeze: bool
+        self, customer: str, slots: Slots, *, freeze: bool, text: str = ""
     ) -> tuple[Reply, Pending | None, dict[str, Any]]:
+        """Ask to confirm freezing (or unfreezing) the card the message names ("my credit
+        card", "the one ending 1111", "debit"); when several fit, ask which, and take the
+        next message as the answer."""
         if self._cards is None:
             return Reply("Card controls are not available here yet."), None, {}
         cards = self._cards.cards(customer)
+        named = names_card(text)
         if slots.account and slots.account.isdigit():
             cards = [c for c in cards if c.label.endswith(slots.account)]
+        elif named is not None:
+            cards = [c for c in cards if _fits(c, named)]
         elif slots.account == "credit_card":
             cards = [c for c in cards if c.label.startswith("Credit")]
         candidates = [c for c in cards if c.frozen != freeze]
@@ -165,7 +171,7 @@ class ServiceSkills:
             )
             return (
                 Reply(f"Which card should I {verb}?", quick_replies=choices),
-                None,
+                Pending(f"choose_{verb}"),
                 {"needs": "card"},
             )
         card = candidates[0]
@@ -239,6 +245,25 @@ class ServiceSkills:
         if self._handoffs is None:
             return None
         return self._handoffs.open(customer, channel=channel, intent=intent, question=question)
+
+
+_CARD_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_CARD_KIND = re.compile(r"(?i)\b(credit|debit)\b")
+
+
+def names_card(text: str) -> str | None:
+    """Which card a message names: four digits ("ending 1111"), "credit" or "debit"."""
+    digits = _CARD_DIGITS.search(text)
+    if digits:
+        return digits.group(1)
+    kind = _CARD_KIND.search(text)
+    return kind.group(1).lower() if kind else None
+
+
+def _fits(card: Card, named: str) -> bool:
+    if named.isdigit():
+        return card.label.endswith(named)
+    return card.label.lower().startswith(named)
 
 
 def _yes_no() -> tuple[QuickReply, ...]:

@@ -67,6 +67,22 @@ def test_freezing_a_card_asks_first_then_calls_the_bank(app: App, assistant: Ass
     assert not any(c.frozen for c in app.bank_core.cards("alice"))
 
 
+def test_the_card_can_be_chosen_in_words(app: App, assistant: Assistant) -> None:
+    """A typed answer to "Which card should I freeze?" used to be handed to a person."""
+    conversation = Conversation(customer="alice", channel="ask")
+    assert say(assistant, conversation, "freeze my card") == "Which card should I freeze?"
+    chosen = assistant.respond(conversation, "the credit card")
+    assert chosen.intent.value == "freeze_card"
+    assert chosen.reply.text.startswith("Freeze your Credit card")
+    assert "is frozen" in say(assistant, conversation, "yes")
+    frozen = [c.label for c in app.bank_core.cards("alice") if c.frozen]
+    assert len(frozen) == 1 and frozen[0].startswith("Credit card")
+    direct = assistant.respond(
+        Conversation(customer="alice", channel="ask"), "freeze my debit card"
+    )
+    assert direct.reply.text.startswith("Freeze your Debit card")
+
+
 def test_saying_no_cancels_the_action(app: App, assistant: Assistant) -> None:
     conversation = Conversation(customer="alice", channel="ask")
     card = app.bank_core.cards("alice")[0]
