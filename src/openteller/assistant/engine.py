@@ -60,6 +60,42 @@ _COMPARE_FOLLOW_UP = re.compile(
     r"(?i)\s*(?:and\s+|how\s+(?:about|does\s+that\s+compare)\s+)?(?:compared?\s+(?:to|with)|vs\.?"
     r"|versus|against|than)\b"
 )
+_PAID_ME = re.compile(
+    r"(?i)\b(?:been|get|got|getting|gets)\s+paid\b|\bpaid\s+me\b|\bpay\s?(?:check|day|slip)s?\b"
+    r"|\bsalary\b|\bwages?\b"
+)
+_I_PAID = re.compile(
+    r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought)\b|\b(?:pay|paid)\s+(?:for|at)\b"
+)
+
+
+def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
+    """The classifier's intent, corrected where the words leave no doubt."""
+    if (
+        intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
+        and _HOW_MUCH.match(text)
+        and not (slots.recent or slots.largest or slots.limit)
+    ):
+        # "how much rent did I pay this year?", "how much cash did I withdraw?": a total,
+        # whatever the words have in common with a search or a fraud report
+        return Intent.SPENDING
+    if intent is Intent.INCOME and _I_PAID.search(text) and not _PAID_ME.search(text):
+        return Intent.SPENDING  # "how much did I pay for gas?": money out
+    money_in = _PAID_ME.search(text) and not _I_PAID.search(text)
+    if money_in and intent in (
+        Intent.SPENDING,
+        Intent.TRANSACTIONS,
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+    ):
+        return Intent.INCOME  # "have I been paid this week?"
+    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:
+        # One of the customer's own merchants named: a question about their payments
+        # ("when was my last Starbucks visit?", "how many times did I go to Target?")
+        return Intent.SPENDING if _HOW_MUCH.match(text) else Intent.TRANSACTIONS
+    return intent
+
+
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
@@ -193,14 +229,7 @@ class Assistant:
             conversation.merchants = self._merchants(conversation.customer, requester, today)
         merchants = conversation.merchants
         intent, confidence, slots = self.understand(cleaned, today, merchants)
-        if (
-            intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
-            and _HOW_MUCH.match(cleaned)
-            and not (slots.recent or slots.largest or slots.limit)
-        ):
-            # "how much rent did I pay this year?", "how much cash did I withdraw?": a
-            # total, whatever the words have in common with a search or a fraud report
-            intent = Intent.SPENDING
+        intent = _reconsidered(intent, cleaned, slots)
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:

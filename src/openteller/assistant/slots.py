@@ -194,8 +194,8 @@ _BY_MERCHANT = re.compile(
 _RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
 _ONE = re.compile(
     r"\b(?:last|latest|most recent|biggest|largest|most expensive|priciest|costliest|"
-    r"highest|single)\s+(?:\w+\s+)?(?:transaction|payment|purchase|charge|expense|"
-    r"spend|bill|deposit)\b(?!s)"
+    r"highest|single)\s+(?:[\w']+\s+)?(?:transaction|payment|purchase|charge|expense|"
+    r"spend|bill|deposit|visit|trip|order)\b(?!s)"
 )
 _LARGEST = re.compile(
     r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
@@ -242,17 +242,23 @@ class Slots:
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def categories(self) -> frozenset[Category] | None:
-        """The categories asked about: the one named, a group's, or None (all)."""
+        """The categories asked about: the one named, a group's, several named together
+        ("coffee+restaurants"), or None (all)."""
         if self.category is not None:
             return frozenset({self.category})
-        if self.group is not None:
+        if self.group in CATEGORY_GROUPS:
             return CATEGORY_GROUPS[self.group]
+        if self.group is not None:
+            return frozenset(Category.from_slug(slug) for slug in self.group.split("+"))
         return None
 
     def category_words(self) -> str | None:
-        """How a reply names them: "groceries", "food"."""
+        """How a reply names them: "groceries", "food", "coffee and restaurants"."""
         if self.category is not None:
             return self.category.label.lower()
+        if self.group is not None and "+" in self.group:
+            labels = [Category.from_slug(slug).label.lower() for slug in self.group.split("+")]
+            return ", ".join(labels[:-1]) + " and " + labels[-1]
         return self.group
 
     def is_empty(self) -> bool:
@@ -400,10 +406,14 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
 
     category = None
     category_group = None
-    found_category = _CATEGORY_PATTERN.search(work)
-    if found_category:
-        category = CATEGORY_WORDS[found_category.group(1)]
+    named_categories = list(_CATEGORY_PATTERN.finditer(work))
+    distinct = list(dict.fromkeys(CATEGORY_WORDS[m.group(1)] for m in named_categories))
+    for found_category in named_categories:
         work = _cut(work, found_category.start(), found_category.end())
+    if len(distinct) == 1:
+        category = distinct[0]
+    elif len(distinct) > 1:  # "entertainment and restaurants": both, together
+        category_group = "+".join(c.slug for c in distinct)
     else:
         found_group = _GROUP_PATTERN.search(work)
         if found_group:

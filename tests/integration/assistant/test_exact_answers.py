@@ -328,6 +328,28 @@ def test_the_period_before(start: str, end: str, before_start: str, before_end: 
     assert (before.start.isoformat(), before.end.isoformat()) == (before_start, before_end)
 
 
+def test_two_categories_named_together_are_summed(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I spend on groceries and coffee in october?")
+    assert answer["category"] == "groceries+coffee"
+    assert answer["answer"]["amount"] == "132.50"
+    assert "on groceries and coffee in October" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("How much did I pay for coffee last week?", "spending"),  # not money received
+        ("Have I been paid this month?", "income"),
+        ("when was my last starbucks visit", "transactions"),  # a merchant of theirs
+        ("how many times did I go to starbucks this month", "transactions"),
+    ],
+)
+def test_intents_the_words_leave_no_doubt_about(
+    assistant: Assistant, question: str, intent: str
+) -> None:
+    assert ask(assistant, question)["intent"] == intent
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
