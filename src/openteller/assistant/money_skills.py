@@ -17,13 +17,13 @@ from dateutil.relativedelta import relativedelta
 
 from openteller.assistant.analytics import LedgerArrays, Selection
 from openteller.assistant.intents import Intent
-from openteller.assistant.periods import Period, default_period
+from openteller.assistant.periods import Period, PeriodMatch, default_period
 from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.slots import Slots
 from openteller.assistant.wording import money, period_phrase, period_words, plural
 from openteller.domain.accounts import Account, AccountType
 from openteller.domain.categories import NON_SPENDING
-from openteller.domain.money import Money
+from openteller.domain.money import Money, minor_units
 from openteller.domain.transactions import Transaction
 from openteller.privacy.access import AccessService, AccountView, Requester
 
@@ -61,6 +61,14 @@ def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
 
 #: Accounts whose negative balance is money the customer owes.
 LIABILITIES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
+
+
+def _month_name(key: str) -> str:
+    """ "2026-03" -> "Mar 2026"."""
+    try:
+        return date.fromisoformat(f"{key}-01").strftime("%b %Y")
+    except ValueError:
+        return key
 
 
 def _some(count: int, what: str) -> str:
@@ -203,6 +211,12 @@ class MoneySkills:
         unknown = None if slots.merchant else slots.unknown_merchant
         if unknown:  # a name none of the payments carry: the total there is nothing
             slots = replace(slots, merchant=unknown)
+        per_month = slots.breakdown == "month" and slots.period is None
+        if per_month:  # "how much do I spend on Lyft per month?": the last 12 months
+            last = today.replace(day=1) - timedelta(days=1)
+            first = last.replace(day=1) - relativedelta(months=11)
+            year = PeriodMatch(Period(first, last), 0, 0, "over the last 12 months", "rolling")
+            slots = replace(slots, period=year)
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped
@@ -267,6 +281,12 @@ class MoneySkills:
             extra, comparison = self._compare(arrays, slots, asked, account_ids, currency, minor)
             text += " " + extra
             data["comparison"] = comparison
+        if per_month and total.count:
+            average = money(abs(amount) / 12, currency, self.locale)
+            text += f" That is {average} a month on average."
+            data["monthly_average"] = str(
+                (abs(amount) / 12).quantize(Decimal(1).scaleb(-minor_units(currency)))
+            )
         reply_image = None
         if slots.breakdown and intent is Intent.SPENDING:
             groups = (
@@ -279,12 +299,13 @@ class MoneySkills:
                     {"name": name, "amount": str(_decimal(value, currency))}
                     for name, value in groups
                 ]
+                if slots.breakdown == "month":  # the latest six, by name
+                    shown = [(_month_name(name), value) for name, value in groups[-6:]]
+                else:
+                    shown = [(name.replace("_", " "), value) for name, value in groups[:5]]
                 text += (
                     " "
-                    + "; ".join(
-                        f"{name.replace('_', ' ')} {self._minor(value, currency)}"
-                        for name, value in groups[:5]
-                    )
+                    + "; ".join(f"{name} {self._minor(value, currency)}" for name, value in shown)
                     + "."
                 )
                 from openteller.assistant.charts import spending_chart  # matplotlib: lazy

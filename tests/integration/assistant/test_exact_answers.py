@@ -350,6 +350,16 @@ def test_intents_the_words_leave_no_doubt_about(
     assert ask(assistant, question)["intent"] == intent
 
 
+def test_per_month_is_the_average_of_the_last_twelve(assistant: Assistant) -> None:
+    """"per month" with no period used to total this month so far, by month (one month)."""
+    answer = ask(assistant, "how much do I spend on netflix per month?")
+    assert answer["period"] == {"start": "2025-11-01", "end": "2026-10-31"}
+    assert answer["answer"]["amount"] == "30.98"  # November 2025 and October 2026
+    assert answer["answer"]["monthly_average"] == "2.58"
+    assert "That is $2.58 a month on average." in answer["text"]
+    assert "Oct 2026 $15.49" in answer["text"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
