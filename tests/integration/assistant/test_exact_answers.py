@@ -351,7 +351,7 @@ def test_intents_the_words_leave_no_doubt_about(
 
 
 def test_per_month_is_the_average_of_the_last_twelve(assistant: Assistant) -> None:
-    """"per month" with no period used to total this month so far, by month (one month)."""
+    """ "per month" with no period used to total this month so far, by month (one month)."""
     answer = ask(assistant, "how much do I spend on netflix per month?")
     assert answer["period"] == {"start": "2025-11-01", "end": "2026-10-31"}
     assert answer["answer"]["amount"] == "30.98"  # November 2025 and October 2026
