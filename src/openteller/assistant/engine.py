@@ -49,7 +49,12 @@ _MONEY_IN = re.compile(
 _MONEY_OUT = re.compile(
     r"(?i)\b(?:spending|spent|spend|expenses|outgoings?|money out|went out|going out)\b"
 )
-_CASH_FLOW = re.compile(r"(?i)\b(?:cash\s*flow|money in and(?: money)? out|in and out)\b")
+_CASH_FLOW = re.compile(
+    r"(?i)\b(?:cash\s*flow|money in and(?: money)? out|in and out|(?:did|have|do)\s+i\s+save[d]?"
+    r"|i\s+saved|left over)\b"
+)
+_NET_WORTH = re.compile(r"(?i)\bnet\s+worth\b|\bhow\s+much\s+(?:money\s+)?do\s+i\s+have\b")
+_CHART = re.compile(r"(?i)\b(?:chart|graph|pie|break\s?down)\b")
 
 
 def _cash_flow(text: str) -> bool:
@@ -89,6 +94,10 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         Intent.OUT_OF_SCOPE,
     ):
         return Intent.INCOME  # "have I been paid this week?"
+    if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
+        return Intent.BALANCE  # what is held, less what is owed
+    if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
+        return Intent.SPENDING  # "a pie chart of last month": where the money went
     if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:
         # One of the customer's own merchants named: a question about their payments
         # ("when was my last Starbucks visit?", "how many times did I go to Target?")

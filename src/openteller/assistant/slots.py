@@ -337,8 +337,9 @@ def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0)
             if found is None:
                 continue
             name, score, _index = found
-            # A short phrase must match the start of the name ("amazon" in "amazon prime").
-            if len(phrase) < 5 and not name.startswith(phrase):
+            # A short phrase must be a whole word of the name ("uber", "cvs" in "cvs
+            # pharmacy"), not just its start ("net" is not Netflix).
+            if len(phrase) < 5 and phrase not in name.split():
                 continue
             if best is None or score > best[0]:
                 best = (float(score), lowered[name])

@@ -342,6 +342,8 @@ def test_two_categories_named_together_are_summed(assistant: Assistant) -> None:
         ("Have I been paid this month?", "income"),
         ("when was my last starbucks visit", "transactions"),  # a merchant of theirs
         ("how many times did I go to starbucks this month", "transactions"),
+        ("show me a pie chart of last month", "spending"),
+        ("what's my net worth", "balance"),
     ],
 )
 def test_intents_the_words_leave_no_doubt_about(
@@ -358,6 +360,17 @@ def test_per_month_is_the_average_of_the_last_twelve(assistant: Assistant) -> No
     assert answer["answer"]["monthly_average"] == "2.58"
     assert "That is $2.58 a month on average." in answer["text"]
     assert "Oct 2026 $15.49" in answer["text"]
+
+
+def test_saving_is_money_in_less_money_out(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I save in october?")
+    assert answer["answer"]["net"] == "6317.01"
+
+
+def test_a_word_that_only_starts_a_merchant_name_is_not_that_merchant(
+    assistant: Assistant,
+) -> None:
+    assert ask(assistant, "what's my net worth")["merchant"] is None  # not Netflix
 
 
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
