@@ -98,6 +98,12 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.BALANCE  # what is held, less what is owed
     if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
         return Intent.SPENDING  # "a pie chart of last month": where the money went
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and slots.period
+        and (slots.category is not None or slots.group)
+    ):
+        return Intent.SPENDING  # "groceries from 1/3 to 15/3": a category and a period
     if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:
         # One of the customer's own merchants named: a question about their payments
         # ("when was my last Starbucks visit?", "how many times did I go to Target?")

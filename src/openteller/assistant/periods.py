@@ -543,6 +543,18 @@ def _build_rolling(match: re.Match[str], ctx: _Context) -> _Atom | None:
     return _atom(match, "rolling", _Fixed(start, today))
 
 
+def _build_fortnight(match: re.Match[str], ctx: _Context) -> _Atom:
+    """ "the last fortnight", "past fortnight": the 14 days to today."""
+    return _atom(match, "rolling", _Fixed(ctx.today - timedelta(days=13), ctx.today))
+
+
+def _build_numeric_month(match: re.Match[str], ctx: _Context) -> _Atom:
+    """A month written as numbers: "03/2026", "2026-03"."""
+    month = int(match.group("month") or match.group("month2"))
+    year = int(match.group("year") or match.group("year2"))
+    return _atom(match, "month_year", _whole_month(year, month))
+
+
 def _build_ago(match: re.Match[str], ctx: _Context) -> _Atom:
     """One day counted back: "3 days ago", "a month ago" ("a few days ago" is too vague)."""
     word = match.group("count")
@@ -761,6 +773,18 @@ _PATTERNS: list[tuple[re.Pattern[str], _Builder]] = [
         _build_rolling,
     ),
     (re.compile(rf"\b(?P<count>{_COUNT})\s+{_UNIT}\s+ago\b", _FLAGS), _build_ago),
+    (
+        re.compile(r"\b(?:the\s+)?(?:last|past|previous)\s+fortnight\b", _FLAGS),
+        _build_fortnight,
+    ),
+    (
+        re.compile(
+            r"(?<![0-9/.,$£€-])(?:(?P<month>0?[1-9]|1[0-2])/(?P<year>(?:19|20)[0-9]{2})"
+            r"|(?P<year2>(?:19|20)[0-9]{2})-(?P<month2>0[1-9]|1[0-2]))(?![0-9]|[/.-][0-9])",
+            _FLAGS,
+        ),
+        _build_numeric_month,
+    ),
     # Named dates, months, quarters and years.
     (
         re.compile(

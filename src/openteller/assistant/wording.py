@@ -42,7 +42,7 @@ _CALENDAR_NAMES = re.compile(
 _BARE_MONTH_OR_SEASON = re.compile(
     r"(?i)^(?:on\s+)?(?=(?:january|february|march|april|may|june|july|august|september|"
     r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|spring|summer|"
-    r"autumn|fall|winter|(?:19|20)\d\d)\b)"
+    r"autumn|fall|winter|(?:19|20)\d\d|\d{1,2}/(?:19|20)\d\d)\b)"
 )
 
 

@@ -344,6 +344,7 @@ def test_two_categories_named_together_are_summed(assistant: Assistant) -> None:
         ("how many times did I go to starbucks this month", "transactions"),
         ("show me a pie chart of last month", "spending"),
         ("what's my net worth", "balance"),
+        ("groceries from 1/10 to 15/10", "spending"),  # a category and a period
     ],
 )
 def test_intents_the_words_leave_no_doubt_about(

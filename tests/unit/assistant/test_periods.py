@@ -508,6 +508,9 @@ def test_nlupp_banking_date_coverage() -> None:
         ("the last week of october", "2026-10-25", "2026-10-31"),
         ("2nd week of feb 2026", "2026-02-08", "2026-02-14"),
         ("the third week of december", "2025-12-15", "2025-12-21"),  # the latest December
+        ("how much in the last fortnight", "2026-11-11", "2026-11-24"),
+        ("spending 03/2026", "2026-03-01", "2026-03-31"),
+        ("spending in 2026-03", "2026-03-01", "2026-03-31"),
     ],
 )
 def test_year_to_date_seasons_and_weeks_of_a_month(text: str, start: str, end: str) -> None:
