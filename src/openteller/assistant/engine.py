@@ -96,6 +96,8 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.INCOME  # "have I been paid this week?"
     if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
         return Intent.BALANCE  # what is held, less what is owed
+    if intent is Intent.SPENDING and slots.limit is not None and slots.period is None:
+        return Intent.TRANSACTIONS  # "how much was my last grocery trip?": that one
     if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
         return Intent.SPENDING  # "a pie chart of last month": where the money went
     if (

@@ -187,6 +187,11 @@ _BREAKDOWN = re.compile(
     r"\b(?:break ?down|by category|categories|chart|graph|pie|where did my money go"
     r"|per month|by month|monthly)\b"
 )
+# "what did I spend my money on", "what have I been spending on": on what, by category
+_SPENT_ON_WHAT = re.compile(
+    r"\b(?:spen[dt]|spending|buy|bought|go(?:ne)?|went)\b[^.?!]*\bon\s*(?:recently|lately)?"
+    r"[\s?.!]*$|\bwhat\b[^.?!]*\bspen[dt]\s+(?:my\s+|the\s+|all\s+)?(?:money|cash)\b"
+)
 _BY_MERCHANT = re.compile(
     r"\b(?:top merchants|by merchant|per merchant|which (?:shops|stores|merchants|places)"
     r"|where do i (?:spend|shop) (?:the )?most|biggest merchants)\b"
@@ -429,7 +434,14 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         else ("usual" if _COMPARE_USUAL.search(lowered) else None)
     )
     breakdown = None
-    if _BY_MERCHANT.search(lowered):
+    if (
+        category is None
+        and category_group is None
+        and merchant is None
+        and _SPENT_ON_WHAT.search(work.strip())
+    ):
+        breakdown = "category"  # "what did I spend my money on last week?"
+    elif _BY_MERCHANT.search(lowered):
         breakdown = "merchant"
     elif _BREAKDOWN.search(lowered):
         breakdown = "month" if _MONTHLY.search(lowered) else "category"

@@ -52,5 +52,7 @@ def period_phrase(phrase: str) -> str:
     bare month, season or year given its "in" ("November" -> "in November", "on summer"
     -> "in summer")."""
     phrase = _BARE_MONTH_OR_SEASON.sub("in ", phrase.strip(), count=1)
+    # "what did I spend money on last week": the "on" belongs to the question
+    phrase = re.sub(r"(?i)^on\s+(?=(?:last|this|past|previous|these|the\s+last)\b)", "", phrase)
     phrase = re.sub(r"\bq([1-4])\b", r"Q\1", phrase)
     return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)

@@ -374,6 +374,22 @@ def test_a_word_that_only_starts_a_merchant_name_is_not_that_merchant(
     assert ask(assistant, "what's my net worth")["merchant"] is None  # not Netflix
 
 
+def test_what_the_money_went_on_is_by_category(assistant: Assistant) -> None:
+    answer = ask(assistant, "what did I spend my money on in october?")
+    assert [row["name"] for row in answer["answer"]["breakdown"]][:2] == [
+        "groceries",
+        "shopping",
+    ]
+    week = ask(assistant, "what did i spend money on last week")
+    assert "You spent $8.70 last week (16 Nov 2026 – 22 Nov 2026)" in week["text"]  # no "on"
+
+
+def test_how_much_was_my_last_trip_is_that_one(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did my last grocery trip cost?")
+    assert answer["intent"] == "transactions"
+    assert [t["amount"] for t in answer["answer"]["transactions"]] == ["-30.00"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
