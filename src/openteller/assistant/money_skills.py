@@ -22,7 +22,7 @@ from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.slots import Slots
 from openteller.assistant.wording import money, period_phrase, period_words, plural
 from openteller.domain.accounts import Account, AccountType
-from openteller.domain.categories import NON_SPENDING
+from openteller.domain.categories import NON_SPENDING, Category
 from openteller.domain.money import Money, minor_units
 from openteller.domain.transactions import Transaction
 from openteller.privacy.access import AccessService, AccountView, Requester
@@ -211,6 +211,8 @@ class MoneySkills:
         unknown = None if slots.merchant else slots.unknown_merchant
         if unknown:  # a name none of the payments carry: the total there is nothing
             slots = replace(slots, merchant=unknown)
+        if slots.unknown_category and intent is Intent.SPENDING:
+            return self._no_such_category(slots.unknown_category)
         per_month = slots.breakdown == "month" and slots.period is None
         if per_month:  # "how much do I spend on Lyft per month?": the last 12 months
             last = today.replace(day=1) - timedelta(days=1)
@@ -442,6 +444,19 @@ class MoneySkills:
             elif high is not None:
                 parts.append(f"{lead} at most {money(high, currency, self.locale)}")
         return "".join(parts)
+
+    def _no_such_category(self, thing: str) -> Answer:
+        known = ", ".join(
+            c.label.lower() for c in Category if c not in NON_SPENDING and c.value != 0
+        )
+        return Answer(
+            Reply(
+                f"I can't tell which of your payments are for {thing}: I sort them into "
+                f'{known}. Ask about one of those, or name the shop ("how much at '
+                f'Planet Fitness?").'
+            ),
+            data={"error": "unknown_category", "asked": thing},
+        )
 
     def cash_flow(self, customer: str, requester: Requester, slots: Slots, today: date) -> Answer:
         """Money in and money out of a period side by side ("income vs spending")."""

@@ -235,6 +235,8 @@ class Slots:
     #: A name after "at"/"from" that is none of the customer's merchants ("at Costco"):
     #: nothing was paid there, which the answer says rather than dropping the name.
     unknown_merchant: str | None = None
+    #: A thing after "on" that is no category ("how much on gym?"): said, not dropped.
+    unknown_category: str | None = None
     account: str | None = None  # "checking", "savings", "credit_card", "loan" or 4 digits
     amount: AmountBounds | None = None
     exclude_merchants: tuple[str, ...] = ()
@@ -297,6 +299,29 @@ _NOT_NAMES = frozenset(
     my a an once time times weekends weekend lunch dinner breakfast an my our your his her
     their school college abroad""".split()
 )
+
+
+_ON_THING = re.compile(
+    r"\b(?:on|for)\s+((?:my\s+|the\s+)?[a-z][a-z'\-]{2,}(?:\s+[a-z][a-z'\-]{2,}){0,2}?)"
+    r"(?=\s*(?:[?.!,]|$|\s(?:in|last|this|since|during|over|between|yesterday|today|so far)\b))"
+)
+_NOT_THINGS = frozenset(
+    """average total earth time times it that this them everything anything something
+    stuff things money cash purchases payments transactions spending""".split()
+)
+
+
+def unnamed_category(work: str) -> str | None:
+    """The thing after "on"/"for" in what is left of a spending question once its period,
+    category, merchant and amounts are cut out ("how much on gym?"): none of the
+    categories, so the answer must say so rather than total everything."""
+    found = _ON_THING.search(work)
+    if found is None:
+        return None
+    words = [w for w in found.group(1).split() if w not in ("my", "the")]
+    if not words or any(w in _STOP or w in _NOT_THINGS for w in words):
+        return None
+    return " ".join(words)
 
 
 def unnamed_merchant(work: str) -> str | None:
@@ -428,6 +453,16 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
 
     merchant = match_merchant(work, merchants)
     unknown_merchant = None if merchant else unnamed_merchant(work)
+    unknown_category = (
+        unnamed_category(work)
+        if category is None
+        and category_group is None
+        and merchant is None
+        and unknown_merchant is None
+        and not exclude_merchants
+        and not exclude_categories
+        else None
+    )
     compare = (
         "previous"
         if _COMPARE_PREVIOUS.search(lowered)
@@ -453,6 +488,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         group=category_group,
         merchant=merchant,
         unknown_merchant=unknown_merchant,
+        unknown_category=unknown_category,
         account=account,
         amount=amount,
         exclude_merchants=tuple(exclude_merchants),

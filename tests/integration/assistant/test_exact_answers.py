@@ -390,6 +390,17 @@ def test_how_much_was_my_last_trip_is_that_one(assistant: Assistant) -> None:
     assert [t["amount"] for t in answer["answer"]["transactions"]] == ["-30.00"]
 
 
+def test_a_thing_that_is_no_category_is_said_not_dropped(assistant: Assistant) -> None:
+    """"on pets" used to be dropped silently, answering with all spending."""
+    answer = ask(assistant, "how much did I spend on pets last month?")
+    assert answer["answer"] == {"error": "unknown_category", "asked": "pets"}
+    assert answer["text"].startswith("I can't tell which of your payments are for pets")
+    assert "groceries, restaurants" in answer["text"]
+    # Words that are not things keep their meaning.
+    total = ask(assistant, "what did I spend my money on in october?")
+    assert "breakdown" in total["answer"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
