@@ -391,7 +391,7 @@ def test_how_much_was_my_last_trip_is_that_one(assistant: Assistant) -> None:
 
 
 def test_a_thing_that_is_no_category_is_said_not_dropped(assistant: Assistant) -> None:
-    """"on pets" used to be dropped silently, answering with all spending."""
+    """ "on pets" used to be dropped silently, answering with all spending."""
     answer = ask(assistant, "how much did I spend on pets last month?")
     assert answer["answer"] == {"error": "unknown_category", "asked": "pets"}
     assert answer["text"].startswith("I can't tell which of your payments are for pets")
