@@ -543,6 +543,17 @@ def _build_rolling(match: re.Match[str], ctx: _Context) -> _Atom | None:
     return _atom(match, "rolling", _Fixed(start, today))
 
 
+def _build_half_year(match: re.Match[str], ctx: _Context) -> _Atom:
+    """ "the first half of the year" (January to June), "the second half of 2025"; this
+    year's unless "last year" or a year is named."""
+    year = _year_of(match)
+    if year is None:
+        year = ctx.today.year - (1 if (match.group("rel") or "").lower() == "last" else 0)
+    if match.group("half").lower() in ("first", "1st"):
+        return _atom(match, "half_year", _Fixed(date(year, 1, 1), date(year, 6, 30)))
+    return _atom(match, "half_year", _Fixed(date(year, 7, 1), date(year, 12, 31)))
+
+
 def _build_fortnight(match: re.Match[str], ctx: _Context) -> _Atom:
     """ "the last fortnight", "past fortnight": the 14 days to today."""
     return _atom(match, "rolling", _Fixed(ctx.today - timedelta(days=13), ctx.today))
@@ -776,6 +787,14 @@ _PATTERNS: list[tuple[re.Pattern[str], _Builder]] = [
     (
         re.compile(r"\b(?:the\s+)?(?:last|past|previous)\s+fortnight\b", _FLAGS),
         _build_fortnight,
+    ),
+    (
+        re.compile(
+            r"\b(?:the\s+)?(?P<half>first|second|1st|2nd)\s+half\s+of\s+(?:(?:the|this)\s+year"
+            rf"|(?P<rel>last)\s+year|{_YEAR})",
+            _FLAGS,
+        ),
+        _build_half_year,
     ),
     (
         re.compile(

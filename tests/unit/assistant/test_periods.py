@@ -511,6 +511,9 @@ def test_nlupp_banking_date_coverage() -> None:
         ("how much in the last fortnight", "2026-11-11", "2026-11-24"),
         ("spending 03/2026", "2026-03-01", "2026-03-31"),
         ("spending in 2026-03", "2026-03-01", "2026-03-31"),
+        ("in the first half of the year", "2026-01-01", "2026-06-30"),
+        ("the second half of last year", "2025-07-01", "2025-12-31"),
+        ("2nd half of 2024", "2024-07-01", "2024-12-31"),
     ],
 )
 def test_year_to_date_seasons_and_weeks_of_a_month(text: str, start: str, end: str) -> None:
