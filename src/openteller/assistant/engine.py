@@ -20,6 +20,7 @@ from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.service_skills import Pending, ServiceSkills, names_card
 from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
 from openteller.assistant.spelling import BANKING_WORDS, Speller
+from openteller.domain.categories import Category
 from openteller.domain.consent import Purpose
 from openteller.domain.errors import AccessDenied
 from openteller.privacy.access import AccessService, Requester
@@ -247,6 +248,11 @@ class Assistant:
         merchants = conversation.merchants
         intent, confidence, slots = self.understand(cleaned, today, merchants)
         intent = _reconsidered(intent, cleaned, slots)
+        if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
+            # "what was my last paycheck?": that payment, among the money that came in
+            intent = Intent.TRANSACTIONS
+            if slots.category is None and slots.group is None:
+                slots = replace(slots, category=Category.INCOME)
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:

@@ -185,7 +185,7 @@ _COMPARE_PREVIOUS = re.compile(
 _COMPARE_USUAL = re.compile(r"\b(?:usual|usually|normal|normally|average|typical|typically)\b")
 _BREAKDOWN = re.compile(
     r"\b(?:break ?down|by category|categories|chart|graph|pie|where did my money go"
-    r"|per month|by month|monthly)\b"
+    r"|per month|by month|monthly|each month|a month(?!\s+ago))\b"
 )
 # "what did I spend my money on", "what have I been spending on": on what, by category
 _SPENT_ON_WHAT = re.compile(
@@ -200,12 +200,14 @@ _RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
 _ONE = re.compile(
     r"\b(?:last|latest|most recent|biggest|largest|most expensive|priciest|costliest|"
     r"highest|single)\s+(?:[\w']+\s+)?(?:transaction|payment|purchase|charge|expense|"
-    r"spend|bill|deposit|visit|trip|order)\b(?!s)"
+    r"spend|bill|deposit|visit|trip|order|paycheck|paycheque|salary|payslip)\b(?!s)"
 )
 _LARGEST = re.compile(
     r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
 )
-_MONTHLY = re.compile(r"\b(?:per month|by month|monthly|each month|month by month)\b")
+_MONTHLY = re.compile(
+    r"\b(?:per month|by month|monthly|each month|month by month|a month(?!\s+ago))\b"
+)
 _STOP = frozenset(
     """a an the my me i on in at for of to from by with and or is was were did do does have has
     had much many how what whats what's show list find tell give spend spent spending money

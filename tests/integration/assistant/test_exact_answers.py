@@ -401,6 +401,19 @@ def test_a_thing_that_is_no_category_is_said_not_dropped(assistant: Assistant) -
     assert "breakdown" in total["answer"]
 
 
+def test_the_last_paycheck_is_that_payment(assistant: Assistant) -> None:
+    answer = ask(assistant, "what was my last paycheck?")
+    assert answer["intent"] == "transactions"
+    assert [(t["date"], t["amount"]) for t in answer["answer"]["transactions"]] == [
+        ("2026-10-15", "3250.00")
+    ]
+
+
+def test_earnings_a_month_are_the_average(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much do I earn a month?")
+    assert answer["answer"]["monthly_average"] == "541.67"  # 6,500.00 over 12 months
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
