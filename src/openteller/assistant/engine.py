@@ -95,6 +95,12 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         Intent.OUT_OF_SCOPE,
     ):
         return Intent.INCOME  # "have I been paid this week?"
+    if (
+        intent in (Intent.AFFIRM, Intent.DENY)
+        and _QUESTION.search(text)
+        and _CONSENT_WORDS.search(text)
+    ):
+        return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
     if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
         return Intent.BALANCE  # what is held, less what is owed
     if intent is Intent.SPENDING and slots.limit is not None and slots.period is None:
@@ -114,6 +120,24 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
     return intent
 
 
+# "do you sell my data?", "is this private?": the promise, in plain words
+_PRIVACY_PROMISE = re.compile(
+    r"(?i)\b(?:sell|sold|selling|rent|monetis\w*|monetiz\w*)\b[^?.!]*\b(?:data|information|info|"
+    r"details)\b|\b(?:use|used|using|for|share|shared|sharing)\b[^?.!]*\b(?:advertis\w*|ads|"
+    r"marketing|advertisers)\b|\b(?:is|are)\s+(?:this|it|my|these|our)\s*"
+    r"(?:\w+\s+)?(?:private|safe|secure|confidential)\b|\bwho\s+(?:is|else)\s+(?:reading|listening"
+    r"|watching)\b"
+)
+PRIVACY_PROMISE = (
+    "No one buys your data here. I read it only to answer you, under the consents you gave "
+    "(each names its purpose and ends; you can revoke it at any time), and it is never used "
+    "for advertising or marketing: the bank cannot even grant those purposes. Your data is "
+    "encrypted under a key that is yours alone, the messaging app receives only the replies "
+    'you ask for, and every read is logged for you to see: ask "who read my data".'
+)
+_QUESTION = re.compile(r"(?i)\b(?:what|which|who|when|where|why|how)\b|\?")
+_CONSENT_WORDS = re.compile(r"(?i)\b(?:agree[ds]?|consent\w*|permission\w*|allowed|signed up)\b")
+_NAMED_CHANNEL = re.compile(r"(?i)\b(?:messenger|facebook|meta)\b")
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
@@ -240,6 +264,8 @@ class Assistant:
         cleaned = text.strip()
         if not cleaned or not _PRINTABLE.search(cleaned):
             return self._small(Intent.HELP, 0.0, "I didn't catch a question there. " + HELP_TEXT)
+        if _PRIVACY_PROMISE.search(cleaned):
+            return self._small(Intent.PRIVACY_WHAT_DATA, 1.0, PRIVACY_PROMISE)
         if _STOP_INSIGHTS.search(cleaned):
             reply = self._services.stop_insights(conversation.customer, conversation.channel)
             return Turn(Intent.PRIVACY_REVOKE, 1.0, Slots(), {"stopped": "insights"}, reply)
@@ -393,7 +419,9 @@ class Assistant:
         if intent is Intent.PRIVACY_CONSENTS:
             return Turn(intent, confidence, slots, {}, services.consents(customer))
         if intent is Intent.PRIVACY_REVOKE:
-            reply, pending = services.propose_revoke(conversation.channel)
+            named = _NAMED_CHANNEL.search(text)
+            channel = "messenger" if named else conversation.channel
+            reply, pending = services.propose_revoke(channel)
             conversation.pending = pending
             return Turn(intent, confidence, slots, {}, reply)
         if intent is Intent.PRIVACY_ERASE:

@@ -198,8 +198,8 @@ class ServiceSkills:
     def propose_revoke(self, channel: str) -> tuple[Reply, Pending]:
         return (
             Reply(
-                f"Stop sharing your data with {channel}? I will no longer answer questions "
-                "here until you link your account again.",
+                f"Stop sharing your data with {channel}? I will no longer answer you there "
+                "until you link your account again.",
                 quick_replies=_yes_no(),
             ),
             Pending("revoke", channel, channel),

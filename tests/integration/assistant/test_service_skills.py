@@ -201,3 +201,24 @@ def test_a_plain_stop_is_not_taken_for_stopping_insights(app: App, assistant: As
     conversation = Conversation(customer="alice", channel="messenger")
     say(assistant, conversation, "stop")
     assert not any(stopped for stopped, _ in app.insights.settings("alice").values())
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["do you sell my data?", "are my conversations private?", "do you use my data for ads"],
+)
+def test_privacy_worries_get_the_promise(assistant: Assistant, question: str) -> None:
+    turn = assistant.respond(Conversation(customer="alice", channel="messenger"), question)
+    assert turn.intent.value == "privacy_what_data"
+    assert "never used for advertising or marketing" in turn.reply.text
+    assert 'ask "who read my data"' in turn.reply.text
+
+
+def test_consents_asked_in_words_and_revoking_a_named_channel(
+    app: App, assistant: Assistant
+) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    agreed = assistant.respond(conversation, "what have I agreed to?")
+    assert agreed.intent.value == "privacy_consents"  # was taken for a "yes"
+    revoke = assistant.respond(conversation, "stop sharing my data with messenger")
+    assert revoke.reply.text.startswith("Stop sharing your data with messenger?")
