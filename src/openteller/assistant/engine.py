@@ -137,6 +137,10 @@ PRIVACY_PROMISE = (
 )
 _QUESTION = re.compile(r"(?i)\b(?:what|which|who|when|where|why|how)\b|\?")
 _CONSENT_WORDS = re.compile(r"(?i)\b(?:agree[ds]?|consent\w*|permission\w*|allowed|signed up)\b")
+_DECLINED = re.compile(
+    r"(?i)\b(?:declined|decline[sd]?|rejected|refused|not working|doesn'?t work|won'?t work"
+    r"|stopped working|isn'?t working|blocked)\b"
+)
 _NAMED_CHANNEL = re.compile(r"(?i)\b(?:messenger|facebook|meta)\b")
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
@@ -441,6 +445,16 @@ class Assistant:
                 "sends it from your privacy page, or staff can run `openteller export` "
                 "for you.",
             )
+        if intent is Intent.BANKING_OTHER and _DECLINED.search(text):
+            frozen = services.frozen_cards(customer)
+            if frozen:  # the likeliest reason, and one the customer can undo at once
+                return self._small(
+                    intent,
+                    confidence,
+                    f"Your {', '.join(frozen)} {'is' if len(frozen) == 1 else 'are'} frozen, "
+                    'which declines every payment. Say "unfreeze my card" to turn it back on.',
+                    quick_replies=(QuickReply("Unfreeze my card", "unfreeze my card"),),
+                )
         if intent in (Intent.HUMAN_AGENT, Intent.BANKING_OTHER, Intent.REPORT_FRAUD):
             reference = services.hand_off(customer, conversation.channel, intent.value, text)
             turn = self._conversation_turn(intent, confidence)

@@ -24,6 +24,10 @@ class AtmFinder(Protocol):
     def near(self, place: Place, k: int = 3, filters: AtmFilters | None = None) -> Any: ...
 
 
+#: ATMs farther than this are no answer to "nearest" (unless none is closer).
+NEARBY_KM = 100
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
     """An action waiting for the customer's yes."""
@@ -110,7 +114,16 @@ class ServiceSkills:
                 Reply(f"I found no ATM{_filter_words(filters)} near {place.name}."),
                 {"atms": [], "place": place.name},
             )
-        lines = [f"Nearest ATMs{_filter_words(filters)} to {place.name}:"]
+        near = [found for found in results if found.distance_km <= NEARBY_KM]
+        if near:
+            results = near
+            lines = [f"Nearest ATMs{_filter_words(filters)} to {place.name}:"]
+        else:  # nothing close: the nearest only, said to be far
+            results = results[:1]
+            lines = [
+                f"No ATM{_filter_words(filters)} within {NEARBY_KM} km of {place.name}; "
+                "the nearest:"
+            ]
         for found in results:
             atm = found.atm
             where = ", ".join(p for p in (atm.address, atm.town, atm.postcode) if p)
@@ -239,6 +252,12 @@ class ServiceSkills:
             self._privacy.erase(customer)
             return Reply("Done: your data here has been erased. Goodbye.")
         return Reply("That can't be done here.")
+
+    def frozen_cards(self, customer: str) -> list[str]:
+        """The labels of the customer's frozen cards (none without card controls)."""
+        if self._cards is None:
+            return []
+        return [card.label for card in self._cards.cards(customer) if card.frozen]
 
     # -- handoffs ------------------------------------------------------------------------
     def hand_off(self, customer: str, channel: str, intent: str, question: str) -> str | None:

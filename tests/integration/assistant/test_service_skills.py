@@ -222,3 +222,24 @@ def test_consents_asked_in_words_and_revoking_a_named_channel(
     assert agreed.intent.value == "privacy_consents"  # was taken for a "yes"
     revoke = assistant.respond(conversation, "stop sharing my data with messenger")
     assert revoke.reply.text.startswith("Stop sharing your data with messenger?")
+
+
+def test_atms_far_away_are_no_nearest(app: App, assistant: Assistant) -> None:
+    """Near Penn Station the next ATMs are in Britain: only the near one is listed, and
+    when none is near, the nearest is named as far."""
+    app.atms.load_file(ATMS)
+    conversation = Conversation(customer="alice", channel="ask")
+    near = assistant.respond(conversation, "atms near 10001")
+    assert [a["name"] for a in near.answer["atms"]] == ["Penn Station"]
+    far = assistant.respond(conversation, "24 hour atm near 10001")  # Penn Station closes
+    assert far.reply.text.startswith("No ATM (open 24 hours) within 100 km of New York")
+    assert len(far.answer["atms"]) == 1 and far.answer["atms"][0]["distance_km"] > 1000
+
+
+def test_a_declined_card_that_is_frozen_is_said_so(app: App, assistant: Assistant) -> None:
+    conversation = Conversation(customer="alice", channel="ask")
+    card = app.bank_core.cards("alice")[0]
+    app.bank_core.set_frozen("alice", card.account_id, True, actor="test")
+    turn = assistant.respond(conversation, "my card was declined")
+    assert turn.reply.text.startswith(f"Your {card.label} is frozen")
+    assert [q.payload for q in turn.reply.quick_replies] == ["unfreeze my card"]
