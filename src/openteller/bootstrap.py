@@ -389,6 +389,15 @@ class App:
         with self.engine.begin() as conn:
             self.store.ensure_bank(conn)
 
+    def require_customer(self, external_id: str) -> None:
+        """:class:`UnknownCustomer` (naming the id and the bank) unless the customer is
+        known: for commands an operator types, where a wrong id is an error, not a chat
+        reply."""
+        from openteller.services.customers import require_customer
+
+        with self.engine.connect() as conn:
+            require_customer(self.store, conn, external_id)
+
     def close(self) -> None:
         for name in ("engine", "keystore_engine"):
             if name in self.__dict__:

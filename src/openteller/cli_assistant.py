@@ -155,8 +155,10 @@ def ask(
     try:
         app.ready()
         assistant = _assistant(app, now)
+        messages = _lines(text, batch)
+        app.require_customer(customer)
         conversation = Conversation(customer=customer, channel="ask")
-        for message in _lines(text, batch):
+        for message in messages:
             _print_turn(assistant.respond(conversation, message), as_json or batch)
     finally:
         app.close()
@@ -175,6 +177,7 @@ def chat(
     app = App(load_settings())
     try:
         app.ready()
+        app.require_customer(customer)
         assistant = app.assistant
         conversation = Conversation(customer=customer, channel="terminal")
         console.print(f"[bold]OpenTeller[/] — chatting as {customer}. {assistant_hint()}")

@@ -86,10 +86,12 @@ def test_ask_batch_is_one_conversation(cli: Cli) -> None:
 
 
 def test_ask_errors_are_clear(sqlite_cli: Cli) -> None:
+    # A mistyped customer id is the operator's error (exit 1), not a chat answer.
     unknown = sqlite_cli("ask", "--customer", "nobody", "--json", "what's my balance?")
-    assert unknown.code == 0
-    assert unknown.json()["answer"] == {"error": "access_denied"}
-    assert "no customer 'nobody'" in unknown.json()["text"]
+    assert unknown.code == 1 and unknown.stdout == ""
+    assert unknown.stderr.startswith("Error: no customer 'nobody' at bank")
+    chat = sqlite_cli("chat", "--customer", "nobody")
+    assert chat.code == 1 and "no customer 'nobody'" in chat.stderr
     bad_time = sqlite_cli("ask", "--customer", "alice", "--now", "yesterday-ish", "hi")
     assert bad_time.code == 2 and "ISO-8601" in bad_time.stderr
     nothing = sqlite_cli("ask", "--customer", "alice")
