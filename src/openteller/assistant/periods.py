@@ -103,13 +103,26 @@ def find_period(text: str, today: date, *, week_start: int = 0) -> PeriodMatch |
     if resolved is None:
         return None
     start_char = best.start if best.kind in ("since", "between") else _widen(text, best.start)
+    start, end, end_char, kind = resolved.start, resolved.end, best.end, best.kind
+    joined = _AND.match(text, best.end)
+    second = _atom_at(context, joined.end()) if joined else None
+    if second is not None and second.spec is not None:
+        other = _latest(second.spec, today)
+        # "September and October", "yesterday and today": one stretch when they touch
+        if other is not None and other.start <= end + _DAY_ONE and start <= other.end + _DAY_ONE:
+            start, end = min(start, other.start), max(end, other.end)
+            end_char, kind = second.end, "between"
     return PeriodMatch(
-        period=Period(resolved.start, min(resolved.end, today)),
+        period=Period(start, min(end, today)),
         start_char=start_char,
-        end_char=best.end,
-        phrase=text[start_char : best.end],
-        kind=best.kind,
+        end_char=end_char,
+        phrase=text[start_char:end_char],
+        kind=kind,
     )
+
+
+_AND = re.compile(r"\s*(?:and|&|\+)\s+", re.IGNORECASE)
+_DAY_ONE = timedelta(days=1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -514,6 +514,10 @@ def test_nlupp_banking_date_coverage() -> None:
         ("in the first half of the year", "2026-01-01", "2026-06-30"),
         ("the second half of last year", "2025-07-01", "2025-12-31"),
         ("2nd half of 2024", "2024-07-01", "2024-12-31"),
+        ("restaurants in september and october", "2026-09-01", "2026-10-31"),
+        ("yesterday and today", "2026-11-23", "2026-11-24"),
+        ("spent in q2 and q3", "2026-04-01", "2026-09-30"),
+        ("january and march", "2026-01-01", "2026-01-31"),  # apart: the first only
     ],
 )
 def test_year_to_date_seasons_and_weeks_of_a_month(text: str, start: str, end: str) -> None:
