@@ -52,6 +52,7 @@ def _slots(slots: Slots) -> dict[str, Any]:
         "breakdown": slots.breakdown,
         "recent": slots.recent,
         "largest": slots.largest,
+        "per_payment": slots.per_payment,
     }
 
 
@@ -81,6 +82,7 @@ def _slots_from(data: dict[str, Any]) -> Slots:
         breakdown=data.get("breakdown"),
         recent=bool(data.get("recent")),
         largest=bool(data.get("largest")),
+        per_payment=bool(data.get("per_payment")),
     )
 
 

@@ -103,6 +103,12 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
     if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
         return Intent.BALANCE  # what is held, less what is owed
+    if slots.per_payment and intent in (
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+        Intent.TRANSACTIONS,
+    ):
+        return Intent.SPENDING  # "what was my average grocery bill?"
     if intent is Intent.SPENDING and slots.limit is not None and slots.period is None:
         return Intent.TRANSACTIONS  # "how much was my last grocery trip?": that one
     if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):

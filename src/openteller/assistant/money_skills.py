@@ -218,7 +218,7 @@ class MoneySkills:
             last = today.replace(day=1) - timedelta(days=1)
             first = last.replace(day=1) - relativedelta(months=11)
             year = PeriodMatch(Period(first, last), 0, 0, "over the last 12 months", "rolling")
-            slots = replace(slots, period=year)
+            slots = replace(slots, period=year, compare=None)  # the average is the usual
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped
@@ -283,6 +283,10 @@ class MoneySkills:
             extra, comparison = self._compare(arrays, slots, asked, account_ids, currency, minor)
             text += " " + extra
             data["comparison"] = comparison
+        if slots.per_payment and total.count and amount > 0:
+            each = abs(amount) / total.count
+            text += f" That is {money(each, currency, self.locale)} a payment on average."
+            data["average_payment"] = str(each.quantize(Decimal(1).scaleb(-minor_units(currency))))
         if per_month and total.count:
             average = money(abs(amount) / 12, currency, self.locale)
             text += f" That is {average} a month on average."

@@ -202,6 +202,11 @@ _ONE = re.compile(
     r"highest|single)\s+(?:[\w']+\s+)?(?:transaction|payment|purchase|charge|expense|"
     r"spend|bill|deposit|visit|trip|order|paycheck|paycheque|salary|payslip)\b(?!s)"
 )
+# "my average grocery bill", "average purchase at Amazon": per payment, not per month
+_PER_PAYMENT = re.compile(
+    r"\baverage\s+(?:[\w']+\s+){0,2}?(?:bill|purchase|transaction|payment|order|trip|spend|"
+    r"shop|visit|charge)s?\b|\bper\s+(?:purchase|transaction|payment|order|visit|trip)\b"
+)
 _LARGEST = re.compile(
     r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
 )
@@ -248,6 +253,7 @@ class Slots:
     breakdown: str | None = None  # "category", "merchant" or "month"
     recent: bool = False  # "recent", "latest", "last": the newest, whatever the period
     largest: bool = False  # "biggest", "largest", "most expensive": by size, not date
+    per_payment: bool = False  # "average grocery bill": the total over the payments
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def categories(self) -> frozenset[Category] | None:
@@ -465,10 +471,11 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         and not exclude_categories
         else None
     )
+    per_payment = bool(_PER_PAYMENT.search(lowered))
     compare = (
         "previous"
         if _COMPARE_PREVIOUS.search(lowered)
-        else ("usual" if _COMPARE_USUAL.search(lowered) else None)
+        else ("usual" if _COMPARE_USUAL.search(lowered) and not per_payment else None)
     )
     breakdown = None
     if (
@@ -485,6 +492,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     return Slots(
         recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
         largest=bool(_LARGEST.search(lowered)),
+        per_payment=per_payment,
         period=period,
         category=category,
         group=category_group,

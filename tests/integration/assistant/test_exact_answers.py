@@ -414,6 +414,14 @@ def test_earnings_a_month_are_the_average(assistant: Assistant) -> None:
     assert answer["answer"]["monthly_average"] == "541.67"  # 6,500.00 over 12 months
 
 
+def test_the_average_bill_is_per_payment(assistant: Assistant) -> None:
+    answer = ask(assistant, "what was my average grocery bill in october?")
+    assert answer["intent"] == "spending"
+    assert answer["answer"]["average_payment"] == "64.00"  # 128.00 over two
+    assert "That is $64.00 a payment on average." in answer["text"]
+    assert "comparison" not in answer["answer"]
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
