@@ -1,8 +1,9 @@
 """The handbook's CSV layout: read transactions, write scores and simulations.
 
-Input columns (any order, others ignored): ``TRANSACTION_ID, TX_DATETIME, CUSTOMER_ID,
-TERMINAL_ID, TX_AMOUNT, TX_FRAUD``; ``TX_FRAUD`` is 0 or 1, or empty when the outcome is
-not known; ``TX_FRAUD_SCENARIO`` (0-3) is read when present. ``TX_DATETIME`` is ISO 8601
+Input columns (any order, any letter case, others ignored): ``TRANSACTION_ID,
+TX_DATETIME, CUSTOMER_ID, TERMINAL_ID, TX_AMOUNT, TX_FRAUD``; ``TX_FRAUD`` is 0 or 1, or
+empty when the outcome is not known (a file to score may leave the column out: no outcome
+known); ``TX_FRAUD_SCENARIO`` (0-3) is read when present. ``TX_DATETIME`` is ISO 8601
 (``2018-04-01 07:19:05``; without an offset it is UTC).
 
 A bad file raises :class:`~openteller.risk.records.RiskInputError` naming the file, the
@@ -49,12 +50,14 @@ def read_transactions(
 
 def _read(handle: TextIO, name: str) -> tuple[list[RiskTransaction], NDArray[np.int8] | None]:
     rows = csv.reader(handle)
-    header = [column.strip() for column in next(rows, [])]
-    missing = [column for column in COLUMNS if column not in header]
-    if missing:
-        raise RiskInputError(f"{name}: line 1: missing column(s) {', '.join(missing)}")
+    header = [column.strip().upper() for column in next(rows, [])]
+    missing = [column for column in COLUMNS[:-1] if column not in header]
+    if missing or not header:
+        absent = missing if header else list(COLUMNS)
+        raise RiskInputError(f"{name}: line 1: missing column(s) {', '.join(absent)}")
     where = {column: header.index(column) for column in (*COLUMNS, SCENARIO) if column in header}
-    i_id, i_when, i_customer, i_terminal, i_amount, i_fraud = (where[c] for c in COLUMNS)
+    i_id, i_when, i_customer, i_terminal, i_amount = (where[c] for c in COLUMNS[:-1])
+    i_fraud = where.get("TX_FRAUD")
     i_scenario = where.get(SCENARIO)
     transactions: list[RiskTransaction] = []
     scenarios: list[int] = []
@@ -80,7 +83,7 @@ def _read(handle: TextIO, name: str) -> tuple[list[RiskTransaction], NDArray[np.
                 row[i_customer].strip(),
                 row[i_terminal].strip(),
                 _amount(row[i_amount], name, line),
-                _fraud(row[i_fraud], name, line),
+                None if i_fraud is None else _fraud(row[i_fraud], name, line),
             )
         )
         if i_scenario is not None:

@@ -42,6 +42,20 @@ def test_reads_rows_with_known_and_unknown_outcomes(tmp_path: Path) -> None:
     assert transactions[1].amount == 3.5
 
 
+def test_header_case_is_free_and_a_file_to_score_may_leave_out_tx_fraud(
+    tmp_path: Path,
+) -> None:
+    lower = write(tmp_path, HEADER.lower() + "7,2018-04-01 07:19:05,12,345,57.16,1\n")
+    assert [tx.fraud for tx in read_transactions(lower)[0]] == [True]
+    unlabelled = tmp_path / "unlabelled.csv"
+    unlabelled.write_text(
+        " Transaction_Id ,TX_DATETIME,CUSTOMER_ID,TERMINAL_ID,TX_AMOUNT\n"
+        "7,2018-04-01 07:19:05,12,345,57.16\n"
+    )
+    transactions, _ = read_transactions(unlabelled)
+    assert [(tx.transaction_id, tx.fraud) for tx in transactions] == [("7", None)]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
