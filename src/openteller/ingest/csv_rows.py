@@ -14,6 +14,7 @@ newest-first export, the last row otherwise).
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -152,6 +153,12 @@ def _cell(row: list[str], index: int) -> str:
     return row[index].strip() if index >= 0 else ""
 
 
+_BALANCE_LINE = re.compile(
+    r"(?i)\b(?:beginning|opening|starting|ending|closing|previous|new)\s+balance\b"
+    r"|\b(?:anfangssaldo|endsaldo|saldo|solde|kontostand)\b"
+)
+
+
 def _is_amountless(layout: Layout, row: list[str]) -> bool:
     cells = (layout.amount, layout.debit, layout.credit)
     return all(index < 0 or index >= len(row) or not row[index].strip() for index in cells)
@@ -205,6 +212,14 @@ def convert(
                     )  # fmt: skip
                 else:
                     yield Problem(source, Position(line=line), layout.name(di), "empty date")
+                continue
+            if _is_amountless(layout, row) and _BALANCE_LINE.search(" ".join(row)):
+                # "Beginning balance as of 11/01/2026": the bank's running total, no payment
+                text = " ".join(cell.strip() for cell in row if cell.strip())
+                yield Problem(
+                    source, Position(line=line), "row",
+                    f"a balance line, not a transaction, skipped: {text[:80]!r}", Severity.WARNING,
+                )  # fmt: skip
                 continue
             try:
                 text = row[di]

@@ -252,3 +252,19 @@ def test_sniff_scores() -> None:
     assert reader.sniff(b"OFXHEADER:100\nDATA:OFXSGML\n", "a.ofx") == 0.0
     assert reader.sniff(b"\x00\x01\x02", "a.bin") == 0.0
     assert reader.sniff(b"", "a.csv") == 0.0
+
+
+def test_a_balance_line_without_an_amount_is_skipped_with_a_warning() -> None:
+    """A bank's export opens with its running total ("Beginning balance as of ...", no
+    amount): a warning, not a bad entry that refuses the whole file."""
+    data = (
+        b"Date,Description,Amount,Running Bal.\n"
+        b'11/01/2026,Beginning balance as of 11/01/2026,,"1,000.00"\n'
+        b'11/02/2026,"SHELL OIL 5744","-40.00","960.00"\n'
+        b'11/03/2026,"NETFLIX.COM","-15.49","944.51"\n'
+    )
+    parsed = read_bytes_with(CsvReader(), data)
+    assert [t.amount for t in parsed.transactions] == [Decimal("-40.00"), Decimal("-15.49")]
+    assert [(p.severity.value, p.message[:22]) for p in parsed.problems] == [
+        ("warning", "a balance line, not a ")
+    ]
