@@ -36,17 +36,20 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 
 
 def mask(identifier: str | None) -> str:
-    """The last four alphanumeric characters of an account or card identifier.
+    """The last four alphanumeric characters of an account or card identifier, or nothing
+    when they hold no digit (a name such as "wells_fargo" is no number to show).
 
     >>> mask("NL91 ABNA 0417 1643 00")
     '4300'
     >>> mask("4111-1111-1111-1111")
     '1111'
+    >>> mask("revolut")
+    ''
     """
     if not identifier:
         return ""
-    chars = _ALNUM.findall(identifier)
-    return "".join(chars[-4:])
+    last = "".join(_ALNUM.findall(identifier)[-4:])
+    return last if any(c.isdigit() for c in last) else ""
 
 
 @dataclass(frozen=True, slots=True)

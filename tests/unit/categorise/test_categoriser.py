@@ -57,6 +57,8 @@ def test_keywords_in_several_languages() -> None:
     assert categorise("Overboeking naar spaarrekening") is Category.TRANSFERS
     assert categorise("Sammelüberweisung 1. Zahlung") is Category.TRANSFERS
     assert categorise("PAYMENT THANK YOU", amount="500") is Category.CARD_PAYMENT
+    # Capital One's own wording in its CSV export (it was counted as income)
+    assert categorise("CAPITAL ONE ONLINE PYMT", amount="250") is Category.CARD_PAYMENT
 
 
 def test_word_boundaries_keep_keywords_apart() -> None:
