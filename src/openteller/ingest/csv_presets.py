@@ -326,6 +326,16 @@ _PRESET_LIST: tuple[Preset, ...] = (
         transaction_type="Type", status="State", date_formats=("%Y-%m-%d",), decimal=".",
     ),
     _preset(
+        # "Account number" here is the payee's, not the customer's: it must not split the
+        # statement into one account per payee.
+        "n26_en", "N26 (English export)",
+        ("Date", "Payee", "Account number", "Transaction type", "Payment reference",
+         "Amount (EUR)"),
+        date="Date", amount="Amount (EUR)", description=("Payee", "Payment reference"),
+        counterparty="Payee", transaction_type="Transaction type",
+        date_formats=("%Y-%m-%d",), decimal=".", default_currency="EUR",
+    ),
+    _preset(
         "wise", "Wise (TransferWise) statement",
         ("TransferWise ID", "Date", "Amount", "Currency", "Description", "Running Balance"),
         date="Date", amount="Amount", currency="Currency", description=("Description",),

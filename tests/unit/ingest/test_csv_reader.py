@@ -268,3 +268,29 @@ def test_a_balance_line_without_an_amount_is_skipped_with_a_warning() -> None:
     assert [(p.severity.value, p.message[:22]) for p in parsed.problems] == [
         ("warning", "a balance line, not a ")
     ]
+
+
+def test_n26_keeps_one_account_whatever_the_payees_account_numbers() -> None:
+    """N26's "Account number" column is the payee's: each payee's IBAN used to become an
+    account of the customer's."""
+    data = (
+        b'"Date","Payee","Account number","Transaction type","Payment reference",'
+        b'"Amount (EUR)","Amount (Foreign Currency)","Type Foreign Currency","Exchange Rate"\n'
+        b'"2026-11-28","REWE","","MasterCard Payment","","-23.45","","",""\n'
+        b'"2026-11-27","Arbeitgeber AG","DE89370400440532013000","Income","Gehalt",'
+        b'"2500.0","","",""\n'
+    )
+    parsed = read_bytes_with(CsvReader(), data)
+    assert len(parsed.accounts) == 1 and parsed.accounts[0].institution.startswith("N26")
+    assert [(t.amount, t.currency) for t in parsed.transactions] == [
+        (Decimal("-23.45"), "EUR"),
+        (Decimal("2500.0"), "EUR"),
+    ]
+    assert parsed.transactions[1].counterparty == "Arbeitgeber AG"
+
+
+def test_every_preset_has_its_own_name() -> None:
+    """A second preset with a taken name silently replaced the first one."""
+    from openteller.ingest.csv_presets import _PRESET_LIST, PRESETS
+
+    assert len(PRESETS) == len(_PRESET_LIST)
