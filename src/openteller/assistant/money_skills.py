@@ -250,8 +250,16 @@ class MoneySkills:
         accounts = _account_words(chosen, slots.account is None)
         verb = "spent" if intent is Intent.SPENDING else "received"
         when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
+        amounts = money(abs(amount), currency, self.locale)
+        others = [
+            money(_decimal(abs(v), c), c, self.locale)
+            for c, v in sorted(total.minor.items())
+            if c != currency and v
+        ]
+        if others:  # accounts in several currencies: every one, the main first
+            amounts = ", ".join([amounts, *others[:-1]]) + f" and {others[-1]}"
         text = (
-            f"You {verb} {money(abs(amount), currency, self.locale)}{subject} {when} "
+            f"You {verb} {amounts}{subject} {when} "
             f"({period_words(period, self.locale)}), "
             f"{plural(total.count, 'transaction')}, across {accounts}."
         )
