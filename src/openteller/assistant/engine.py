@@ -119,6 +119,15 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         and (slots.category is not None or slots.group)
     ):
         return Intent.SPENDING  # "groceries from 1/3 to 15/3": a category and a period
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and (slots.category is not None or slots.group)
+        and _LIST_WORDS.match(text)
+        and not _HOW_TO.search(text)
+    ):
+        return Intent.TRANSACTIONS  # "what subscriptions do I have?": those payments
+    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and _WHERE_MONEY.search(text):
+        return Intent.SPENDING  # "where does my money go?": by category
     if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:
         # One of the customer's own merchants named: a question about their payments
         # ("when was my last Starbucks visit?", "how many times did I go to Target?")
@@ -147,6 +156,9 @@ _DECLINED = re.compile(
     r"(?i)\b(?:declined|decline[sd]?|rejected|refused|not working|doesn'?t work|won'?t work"
     r"|stopped working|isn'?t working|blocked)\b"
 )
+_LIST_WORDS = re.compile(r"(?i)\s*(?:what|which|show|list|any|do\s+i\s+have|my)\b")
+_HOW_TO = re.compile(r"(?i)\b(?:how\s+(?:do|can|to)|cancel|dispute|stop|change|close|open)\b")
+_WHERE_MONEY = re.compile(r"(?i)\bwhere\b[^?.!]*\bmoney\b")
 _NAMED_CHANNEL = re.compile(r"(?i)\b(?:messenger|facebook|meta)\b")
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")

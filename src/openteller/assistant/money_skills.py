@@ -519,7 +519,10 @@ class MoneySkills:
         if isinstance(scoped, Answer):
             return scoped
         _views, chosen = scoped
-        search_all_time = slots.period is None and (slots.limit or slots.merchant or slots.recent)
+        # Without a period, a search names what it looks for: the latest of those, whenever.
+        search_all_time = slots.period is None and bool(
+            slots.limit or slots.merchant or slots.recent or slots.categories()
+        )
         asked = (
             slots.period.period
             if slots.period

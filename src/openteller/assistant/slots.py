@@ -184,7 +184,8 @@ _COMPARE_PREVIOUS = re.compile(
 )
 _COMPARE_USUAL = re.compile(r"\b(?:usual|usually|normal|normally|average|typical|typically)\b")
 _BREAKDOWN = re.compile(
-    r"\b(?:break ?down|by category|categories|chart|graph|pie|where did my money go"
+    r"\b(?:break ?down|by category|categories|chart|graph|pie"
+    r"|where (?:did|does|do) (?:my|all my) money go|where (?:is|'s) my money going"
     r"|per month|by month|monthly|each month|a month(?!\s+ago))\b"
 )
 # "what did I spend my money on", "what have I been spending on": on what, by category

@@ -345,6 +345,8 @@ def test_two_categories_named_together_are_summed(assistant: Assistant) -> None:
         ("show me a pie chart of last month", "spending"),
         ("what's my net worth", "balance"),
         ("groceries from 1/10 to 15/10", "spending"),  # a category and a period
+        ("what subscriptions do I have", "transactions"),
+        ("where does my money go", "spending"),
     ],
 )
 def test_intents_the_words_leave_no_doubt_about(
@@ -420,6 +422,16 @@ def test_the_average_bill_is_per_payment(assistant: Assistant) -> None:
     assert answer["answer"]["average_payment"] == "64.00"  # 128.00 over two
     assert "That is $64.00 a payment on average." in answer["text"]
     assert "comparison" not in answer["answer"]
+
+
+def test_a_category_search_without_a_period_is_the_latest_ever(assistant: Assistant) -> None:
+    """It used to be this month so far: on the 1st, nothing."""
+    answer = ask(assistant, "show my subscription payments")
+    assert [t["date"] for t in answer["answer"]["transactions"]] == [
+        "2026-11-10",
+        "2026-10-10",
+        "2025-11-10",
+    ]
 
 
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
