@@ -53,6 +53,7 @@ def _slots(slots: Slots) -> dict[str, Any]:
         "recent": slots.recent,
         "largest": slots.largest,
         "per_payment": slots.per_payment,
+        "refunds": slots.refunds,
     }
 
 
@@ -83,6 +84,7 @@ def _slots_from(data: dict[str, Any]) -> Slots:
         recent=bool(data.get("recent")),
         largest=bool(data.get("largest")),
         per_payment=bool(data.get("per_payment")),
+        refunds=bool(data.get("refunds")),
     )
 
 

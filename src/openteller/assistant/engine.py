@@ -126,6 +126,13 @@ def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
         and not _HOW_TO.search(text)
     ):
         return Intent.TRANSACTIONS  # "what subscriptions do I have?": those payments
+    if (
+        slots.refunds
+        and intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE, Intent.INCOME, Intent.SPENDING)
+        and not _HOW_TO.search(text)
+        and not _HOW_MUCH.match(text)
+    ):
+        return Intent.TRANSACTIONS  # "show me my refunds", "did Amazon refund me?"
     if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and _WHERE_MONEY.search(text):
         return Intent.SPENDING  # "where does my money go?": by category
     if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:

@@ -521,7 +521,7 @@ class MoneySkills:
         _views, chosen = scoped
         # Without a period, a search names what it looks for: the latest of those, whenever.
         search_all_time = slots.period is None and bool(
-            slots.limit or slots.merchant or slots.recent or slots.categories()
+            slots.limit or slots.merchant or slots.recent or slots.categories() or slots.refunds
         )
         asked = (
             slots.period.period
@@ -550,6 +550,8 @@ class MoneySkills:
                     and wanted_categories is None
                 )
                 or (slots.largest and item.amount.amount >= 0)
+                # "my refunds": money back from a shop, not wages or transfers
+                or (slots.refunds and (item.amount.amount <= 0 or item.category in NON_SPENDING))
             )
 
         limit = slots.limit or (5 if slots.largest else 10)
@@ -569,6 +571,7 @@ class MoneySkills:
         period = None if search_all_time else asked
         currency = found[0].amount.currency if found else (chosen[0].currency if chosen else "USD")
         subject = self._subject(slots, currency, listing=True)
+        noun = "refund" if slots.refunds else "transaction"
         lines = [
             f"{t.booking_date:%d %b %Y} {t.merchant or t.description[:30]} "
             f"{money(t.amount.amount, t.amount.currency, self.locale)}"
@@ -579,10 +582,10 @@ class MoneySkills:
                 (
                     f"Your {_some(len(shown), 'largest payment')}{subject}:"
                     if slots.largest
-                    else f"Your latest {_some(len(shown), 'transaction')}{subject}:"
+                    else f"Your latest {_some(len(shown), noun)}{subject}:"
                 )
                 if found
-                else f"I found no transactions{subject} in what you share with me."
+                else f"I found no {noun}s{subject} in what you share with me."
             )
         else:
             when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
@@ -591,8 +594,8 @@ class MoneySkills:
             if slots.largest:
                 head_found = f"Your {_some(len(shown), 'largest payment')}{subject} {where}:"
             else:
-                head_found = f"{plural(total_count, 'transaction')}{subject} {where}{more}:"
-            head = head_found if found else f"I found no transactions{subject} {where}."
+                head_found = f"{plural(total_count, noun)}{subject} {where}{more}:"
+            head = head_found if found else f"I found no {noun}s{subject} {where}."
         text = "\n".join([head, *lines])
         data = {
             "count": total_count,

@@ -208,6 +208,7 @@ _PER_PAYMENT = re.compile(
     r"\baverage\s+(?:[\w']+\s+){0,2}?(?:bill|purchase|transaction|payment|order|trip|spend|"
     r"shop|visit|charge)s?\b|\bper\s+(?:purchase|transaction|payment|order|visit|trip)\b"
 )
+_REFUNDS = re.compile(r"\brefund(?:s|ed)?\b|\bmoney back\b|\breimburs\w*")
 _LARGEST = re.compile(
     r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
 )
@@ -255,6 +256,7 @@ class Slots:
     recent: bool = False  # "recent", "latest", "last": the newest, whatever the period
     largest: bool = False  # "biggest", "largest", "most expensive": by size, not date
     per_payment: bool = False  # "average grocery bill": the total over the payments
+    refunds: bool = False  # "show my refunds", "did Amazon refund me": money back only
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
     def categories(self) -> frozenset[Category] | None:
@@ -473,6 +475,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         else None
     )
     per_payment = bool(_PER_PAYMENT.search(lowered))
+    refunds = bool(_REFUNDS.search(lowered))
     compare = (
         "previous"
         if _COMPARE_PREVIOUS.search(lowered)
@@ -494,6 +497,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
         largest=bool(_LARGEST.search(lowered)),
         per_payment=per_payment,
+        refunds=refunds,
         period=period,
         category=category,
         group=category_group,

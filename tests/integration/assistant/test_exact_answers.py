@@ -434,6 +434,19 @@ def test_a_category_search_without_a_period_is_the_latest_ever(assistant: Assist
     ]
 
 
+def test_refunds_are_money_back_from_shops(assistant: Assistant) -> None:
+    """Not wages, not the card's payment: the Amazon refund only."""
+    answer = ask(assistant, "show me my refunds")
+    assert answer["intent"] == "transactions"
+    assert [(t["merchant"], t["amount"]) for t in answer["answer"]["transactions"]] == [
+        ("Amazon", "25.00")
+    ]
+    assert answer["text"].startswith("Your latest refund:")
+    assert ask(assistant, "did netflix refund me")["text"] == (
+        "I found no refunds at Netflix in what you share with me."
+    )
+
+
 def test_the_last_transaction_is_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much was my last transaction?")
     assert answer["intent"] == "transactions"
