@@ -75,8 +75,19 @@ _I_PAID = re.compile(
 )
 
 
-def _reconsidered(intent: Intent, text: str, slots: Slots) -> Intent:
-    """The classifier's intent, corrected where the words leave no doubt."""
+def _reconsidered(intent: Intent, text: str, slots: Slots) -> tuple[Intent, Slots]:
+    """The classifier's intent (and the slots it then needs), corrected where the words
+    leave no doubt."""
+    intent = _intent_from_words(intent, text, slots)
+    if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
+        # "what was my last paycheck?": that payment, among the money that came in
+        intent = Intent.TRANSACTIONS
+        if slots.category is None and slots.group is None:
+            slots = replace(slots, category=Category.INCOME)
+    return intent, slots
+
+
+def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
     if (
         intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
         and _HOW_MUCH.match(text)
@@ -302,12 +313,7 @@ class Assistant:
             conversation.merchants = self._merchants(conversation.customer, requester, today)
         merchants = conversation.merchants
         intent, confidence, slots = self.understand(cleaned, today, merchants)
-        intent = _reconsidered(intent, cleaned, slots)
-        if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
-            # "what was my last paycheck?": that payment, among the money that came in
-            intent = Intent.TRANSACTIONS
-            if slots.category is None and slots.group is None:
-                slots = replace(slots, category=Category.INCOME)
+        intent, slots = _reconsidered(intent, cleaned, slots)
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:

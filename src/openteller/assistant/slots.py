@@ -139,11 +139,13 @@ _UNDER = re.compile(r"\b(?:under|below|less than|smaller than|at most|<)\s*" + _
 _BETWEEN_AMOUNTS = re.compile(r"\bbetween\s*" + _AMOUNT + r"\s*and\s*" + _AMOUNT)
 _MONEY_MARK = re.compile(r"[$€£]|dollars|euros|pounds|usd|eur|gbp|bucks")
 _COUNT_WORD = r"(\d{1,3}|two|three|four|five|six|seven|eight|nine|ten|twenty)"
+#: Words that order payments by size, and the nouns a payment goes by.
+_BIGGEST = r"biggest|largest|most expensive|priciest|costliest|highest"
+_PAYMENT_NOUN = r"transaction|payment|purchase|charge|expense|spend|bill|order|trip|visit"
 _LIMIT = re.compile(
-    r"\b(?:last|latest|recent|top|first|biggest|largest)\s+" + _COUNT_WORD + r"\b"
+    rf"\b(?:last|latest|recent|top|first|{_BIGGEST})\s+{_COUNT_WORD}\b"
     # "my 3 biggest expenses", "the five latest payments"
-    r"|\b" + _COUNT_WORD + r"\s+(?:biggest|largest|latest|last|most recent|most expensive|"
-    r"highest|priciest)\b"
+    rf"|\b{_COUNT_WORD}\s+(?:{_BIGGEST}|latest|last|most recent)\b"
 )
 _NUMBER_WORDS = {
     "two": 2,
@@ -198,20 +200,18 @@ _BY_MERCHANT = re.compile(
     r"|where do i (?:spend|shop) (?:the )?most|biggest merchants)\b"
 )
 _RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
+# "my last transaction", "the biggest expense", "my last paycheck": one, not a list
 _ONE = re.compile(
-    r"\b(?:last|latest|most recent|biggest|largest|most expensive|priciest|costliest|"
-    r"highest|single)\s+(?:[\w']+\s+)?(?:transaction|payment|purchase|charge|expense|"
-    r"spend|bill|deposit|visit|trip|order|paycheck|paycheque|salary|payslip)\b(?!s)"
+    rf"\b(?:last|latest|most recent|single|{_BIGGEST})\s+(?:[\w']+\s+)?"
+    rf"(?:{_PAYMENT_NOUN}|deposit|paycheck|paycheque|salary|payslip)\b(?!s)"
 )
 # "my average grocery bill", "average purchase at Amazon": per payment, not per month
 _PER_PAYMENT = re.compile(
-    r"\baverage\s+(?:[\w']+\s+){0,2}?(?:bill|purchase|transaction|payment|order|trip|spend|"
-    r"shop|visit|charge)s?\b|\bper\s+(?:purchase|transaction|payment|order|visit|trip)\b"
+    rf"\baverage\s+(?:[\w']+\s+){{0,2}}?(?:{_PAYMENT_NOUN}|shop)s?\b"
+    rf"|\bper\s+(?:{_PAYMENT_NOUN})\b"
 )
 _REFUNDS = re.compile(r"\brefund(?:s|ed)?\b|\bmoney back\b|\breimburs\w*")
-_LARGEST = re.compile(
-    r"\b(?:biggest|largest|most expensive|priciest|costliest|highest|top|heaviest)\b"
-)
+_LARGEST = re.compile(rf"\b(?:{_BIGGEST}|top|heaviest)\b")
 _MONTHLY = re.compile(
     r"\b(?:per month|by month|monthly|each month|month by month|a month(?!\s+ago))\b"
 )

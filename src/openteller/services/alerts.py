@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -557,15 +558,17 @@ ANSWERS = (("Yes, it was me", "alert-yes:"), ("No, freeze my card", "alert-no:")
 
 def _new_life(alert: Alert, received_at: datetime) -> dict[str, Any]:
     """:func:`_life` of an alert just stored (without reading it back)."""
-    return {
-        "alert_id": alert.alert_id,
-        "status": "delivered",
-        "created_at": _utc(received_at).isoformat(),
-        "expires_at": _utc(alert.expires_at).isoformat(),
-        "answered_at": None,
-        "reported_at": None,
-        "escalated_at": None,
-    }
+    return _life(
+        SimpleNamespace(
+            alert_id=alert.alert_id,
+            status="delivered",
+            created_at=received_at,
+            expires_at=alert.expires_at,
+            answered_at=None,
+            reported_at=None,
+            escalated_at=None,
+        )
+    )
 
 
 def _life(row: Any) -> dict[str, Any]:

@@ -222,9 +222,9 @@ class Outbox:
         )
 
     def sent(self, conn: Connection, message_ids: list[str]) -> None:
-        """The platform took these messages."""
+        """The platform took these messages (rows locked first with :meth:`lock`, with
+        every other row the transaction changes)."""
         table = schema.channel_outbox
-        self.lock(conn, message_ids)
         conn.execute(
             update(table)
             .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))
@@ -265,7 +265,6 @@ class Outbox:
         if not message_ids:
             return
         table = schema.channel_outbox
-        self.lock(conn, message_ids)
         conn.execute(
             update(table)
             .where(and_(table.c.bank_id == self.bank_id, table.c.id.in_(message_ids)))

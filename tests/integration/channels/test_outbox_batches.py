@@ -43,6 +43,23 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+def messenger_app(database_url: str, keystore_url: str | None, tmp_path: Path, graph: Graph) -> App:
+    """An initialised app whose Messenger channel sends to ``graph``."""
+    app = App(
+        make_settings(
+            database_url,
+            keystore_url,
+            tmp_path,
+            messenger_app_secret="s",
+            messenger_verify_token="v",
+            messenger_page_token="p",
+            messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}",
+        )
+    )
+    app.init()
+    return app
+
+
 def _outbox(app: App) -> dict[str, tuple[str, int]]:
     """Text -> (status, attempts) of every queued message."""
     queued = {}
@@ -58,18 +75,7 @@ def test_a_failure_holds_back_only_that_persons_later_messages(
 ) -> None:
     graph = Graph()
     threading.Thread(target=graph.serve_forever, daemon=True).start()
-    app = App(
-        make_settings(
-            database_url,
-            keystore_url,
-            tmp_path,
-            messenger_app_secret="s",
-            messenger_verify_token="v",
-            messenger_page_token="p",
-            messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}",
-        )
-    )
-    app.init()
+    app = messenger_app(database_url, keystore_url, tmp_path, graph)
     app.messenger.sender.sleep = lambda _seconds: None
     try:
         for person, texts in {"111": ["a1", "a2", "a3"], "222": ["b1", "b2"]}.items():

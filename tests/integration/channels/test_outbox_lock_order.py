@@ -72,7 +72,8 @@ def _echoes_against_a_batch_outcome(app: App, *, lock_first: bool) -> list[BaseE
     def worker() -> None:
         worker_started.set()
         try:
-            with app.engine.begin() as conn:
+            with app.engine.begin() as conn:  # as the worker records a batch's outcome
+                app.messenger._outbox.lock(conn, [first, second])
                 app.messenger._outbox.sent(conn, [first, second])
         except DBAPIError as exc:  # reported to the test
             errors.append(exc)

@@ -14,27 +14,14 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from openteller.assistant.replies import Reply
-from openteller.bootstrap import App
 from openteller.web.app import Worker
-from tests.db import make_settings
-from tests.integration.channels.test_outbox_batches import Graph
+from tests.integration.channels.test_outbox_batches import Graph, messenger_app
 
 
 def test_the_worker_goes_on_after_an_unexpected_database_error(tmp_path: Path) -> None:
     graph = Graph()
     threading.Thread(target=graph.serve_forever, daemon=True).start()
-    app = App(
-        make_settings(
-            f"sqlite:///{tmp_path}/openteller.db",
-            None,
-            tmp_path,
-            messenger_app_secret="s",
-            messenger_verify_token="v",
-            messenger_page_token="p",
-            messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}",
-        )
-    )
-    app.init()
+    app = messenger_app(f"sqlite:///{tmp_path}/openteller.db", None, tmp_path, graph)
     app.messenger._queue("test:hello", "111", Reply("hello"))
     with app.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE channel_inbox RENAME TO channel_inbox_away"))
