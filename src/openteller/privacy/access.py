@@ -278,7 +278,11 @@ class AccessService:
             detail={"channel": requester.channel, "reason": reason[:300]},
         )
 
-    def _allowed(self, requester: Requester, grant: Grant, **detail: object) -> None:
+    def _allowed(
+        self, conn: Connection, requester: Requester, grant: Grant, **detail: object
+    ) -> None:
+        """Audit an allowed read on the connection it was read on (its own transaction,
+        committed before any data is returned)."""
         info: dict[str, object] = {"channel": requester.channel}
         if grant.consent is not None:
             info["consent"] = grant.consent.id
@@ -295,6 +299,7 @@ class AccessService:
             scope=grant.scope.value,
             outcome="allowed",
             detail=info,
+            conn=conn,
         )
 
     # -- reads ---------------------------------------------------------------------------
@@ -320,7 +325,7 @@ class AccessService:
             counts: dict[str, int] = {}
             for account_id, numeric in self._store.iter_numeric(conn, grant.customer):
                 counts[account_id] = counts.get(account_id, 0) + len(numeric)
-        self._allowed(requester, grant, accounts=len(accounts), balances=len(balances))
+            self._allowed(conn, requester, grant, accounts=len(accounts), balances=len(balances))
         return [
             AccountView(
                 account=a,
@@ -335,14 +340,14 @@ class AccessService:
         with self._engine.connect() as conn:
             grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
             accounts = self._store.list_accounts(conn, grant.customer)
-        self._allowed(requester, grant, accounts=len(accounts))
+            self._allowed(conn, requester, grant, accounts=len(accounts))
         return accounts
 
     def balances(self, external_id: str, requester: Requester) -> list[Balance]:
         with self._engine.connect() as conn:
             grant = self.authorise(conn, external_id, requester, Scope.BALANCES)
             balances = self._store.latest_balances(conn, grant.customer)
-        self._allowed(requester, grant, balances=len(balances))
+            self._allowed(conn, requester, grant, balances=len(balances))
         return balances
 
     def transactions(
@@ -382,10 +387,10 @@ class AccessService:
                 if matching is None or matching(item):
                     stable = transaction_id(grant.customer, account_id, row.key)
                     result.append(replace(item, id=stable))
-        result.sort(key=lambda t: (t.booking_date, t.id))
-        if newest is not None:
-            result = result[-newest:] if newest else []
-        self._allowed(requester, grant, transactions=len(result))
+            result.sort(key=lambda t: (t.booking_date, t.id))
+            if newest is not None:
+                result = result[-newest:] if newest else []
+            self._allowed(conn, requester, grant, transactions=len(result))
         return result
 
     def spending(
@@ -409,10 +414,14 @@ class AccessService:
                     conn, grant.customer, since=grant.since, until=grant.until
                 )
             ]
+            self._allowed(
+                conn,
+                requester,
+                grant,
+                total="spending",
+                category=category.slug if category else "all",
+            )
         minor, count = total_spent(blocks, grant.since, grant.until, category)
-        self._allowed(
-            requester, grant, total="spending", category=category.slug if category else "all"
-        )
         return SpendingTotal(
             since=grant.since,
             until=grant.until,
@@ -440,13 +449,13 @@ class AccessService:
             blocks = list(
                 self._store.iter_numeric(conn, grant.customer, since=grant.since, until=grant.until)
             )
-        self._allowed(requester, grant, total=what[:60], blocks=len(blocks))
+            self._allowed(conn, requester, grant, total=what[:60], blocks=len(blocks))
         return NumericLedger(grant.since, grant.until, blocks)
 
     def trail(self, external_id: str, requester: Requester) -> list[AuditRecord]:
         """The customer's own audit trail: who read what, when, for which purpose."""
         with self._engine.connect() as conn:
             grant = self.authorise(conn, external_id, requester, Scope.ACCOUNTS)
-        entries = list(self._audit.records(grant.customer.id))
-        self._allowed(requester, grant, trail=len(entries))
+            entries = list(self._audit.records(grant.customer.id))
+            self._allowed(conn, requester, grant, trail=len(entries))
         return entries

@@ -50,7 +50,8 @@ def create_database_engine(url: str) -> Engine:
         # (a PostgreSQL backend process each) cost more than the work itself.
         kwargs["pool_size"] = 15
         kwargs["max_overflow"] = 5
-    engine = create_engine(url, **kwargs)
+    # Customer values (ids, amounts, names) stay out of error messages and logs.
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

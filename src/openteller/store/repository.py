@@ -26,6 +26,7 @@ from openteller.domain.money import Money
 from openteller.privacy.cipher import CustomerCipher
 from openteller.privacy.keys import MasterKeyProvider, new_data_key
 from openteller.store import schema
+from openteller.store.direct_sql import DirectStatement
 from openteller.store.keystore import KeyStore
 from openteller.store.ledger_codec import (
     LedgerRow,
@@ -56,17 +57,34 @@ class CustomerHandle:
 
 
 #: Built once: the hot query of every total (binding values only, no statement building).
-_NUMERIC_BLOCKS = select(
-    schema.ledger_blocks.c.account_id, schema.ledger_blocks.c.month, schema.ledger_blocks.c.numeric
-).where(
-    schema.ledger_blocks.c.customer_id == bindparam("customer_id"),
-    schema.ledger_blocks.c.month.between(bindparam("low"), bindparam("high")),
+_NUMERIC_BLOCKS = DirectStatement(
+    select(
+        schema.ledger_blocks.c.account_id,
+        schema.ledger_blocks.c.month,
+        schema.ledger_blocks.c.numeric,
+    ).where(
+        schema.ledger_blocks.c.customer_id == bindparam("customer_id"),
+        schema.ledger_blocks.c.month.between(bindparam("low"), bindparam("high")),
+    )
 )
 
 
 _CUSTOMER = select(schema.customers).where(
     schema.customers.c.bank_id == bindparam("bank"),
     schema.customers.c.external_id == bindparam("external"),
+)
+_ACCOUNTS = (
+    select(schema.accounts)
+    .where(schema.accounts.c.customer_id == bindparam("customer"))
+    .order_by(schema.accounts.c.created_at, schema.accounts.c.id)
+)
+#: The customer every read starts from: (id, external id), unless being erased.
+_READABLE_CUSTOMER = DirectStatement(
+    select(schema.customers.c.id, schema.customers.c.external_id).where(
+        schema.customers.c.bank_id == bindparam("bank"),
+        schema.customers.c.external_id == bindparam("external"),
+        schema.customers.c.erase_requested_at.is_(None),
+    )
 )
 
 
@@ -125,10 +143,13 @@ class LedgerStore:
 
     def find_customer(self, conn: Connection, external_id: str) -> CustomerHandle | None:
         """The customer, or None if unknown or being erased (never read again)."""
-        row = self._customer_row(conn, external_id)
-        if row is None or row.erase_requested_at is not None:
+        row = _READABLE_CUSTOMER.first(conn, {"bank": self.bank_id, "external": external_id})
+        if row is None:
             return None
-        return CustomerHandle(row.id, row.bank_id, row.external_id, self._cipher(row))
+        customer_id, external = row
+        return CustomerHandle(
+            customer_id, self.bank_id, external, self._cipher(customer_id, external)
+        )
 
     def get_or_create_customer(self, conn: Connection, external_id: str) -> CustomerHandle:
         row = self._customer_row(conn, external_id)
@@ -138,7 +159,9 @@ class LedgerStore:
                     f"customer {external_id!r} is being erased; finish it with "
                     f"`openteller erase --customer {external_id} --yes` before adding data"
                 )
-            return CustomerHandle(row.id, row.bank_id, row.external_id, self._cipher(row))
+            return CustomerHandle(
+                row.id, row.bank_id, row.external_id, self._cipher(row.id, row.external_id)
+            )
         customer_id = uuid.uuid4().hex
         data_key = new_data_key()
         # The key goes to the key store first: a failed transaction here leaves an
@@ -161,22 +184,21 @@ class LedgerStore:
         self._cipher_cache[customer_id] = cipher
         return CustomerHandle(customer_id, self.bank_id, external_id, cipher)
 
-    def _cipher(self, row: Any) -> CustomerCipher:
-        customer_id: str = row.id
+    def _cipher(self, customer_id: str, external_id: str) -> CustomerCipher:
         cached = self._cipher_cache.get(customer_id)
         if cached is not None:
             return cached
         wrapped = self._keystore.get(self.bank_id, customer_id)
         if wrapped is None:
             raise MasterKeyError(
-                f"customer {row.external_id!r} has no data key in the key store (erased, "
+                f"customer {external_id!r} has no data key in the key store (erased, "
                 "or the wrong OPENTELLER_KEYSTORE_URL)"
             )
         try:
             data_key = self._keys.unwrap(wrapped, customer_id.encode())
         except MasterKeyError as exc:
             raise MasterKeyError(
-                f"customer {row.external_id!r}: data key does not open with this master key"
+                f"customer {external_id!r}: data key does not open with this master key"
             ) from exc
         cipher = CustomerCipher(data_key)
         self._cipher_cache[customer_id] = cipher
@@ -228,11 +250,7 @@ class LedgerStore:
         return account_id, True
 
     def list_accounts(self, conn: Connection, customer: CustomerHandle) -> list[Account]:
-        rows = conn.execute(
-            select(schema.accounts)
-            .where(schema.accounts.c.customer_id == customer.id)
-            .order_by(schema.accounts.c.created_at, schema.accounts.c.id)
-        ).all()
+        rows = conn.execute(_ACCOUNTS, {"customer": customer.id}).all()
         result: list[Account] = []
         for row in rows:
             details = json.loads(customer.cipher.decrypt(row.details, f"account:{row.id}"))
@@ -510,7 +528,7 @@ class LedgerStore:
         small numeric part of each block is decrypted (for totals and charts)."""
         low = month_of(since) if since is not None else 0
         high = month_of(until) if until is not None else 999_999
-        rows = conn.execute(_NUMERIC_BLOCKS, {"customer_id": customer.id, "low": low, "high": high})
+        rows = _NUMERIC_BLOCKS.rows(conn, {"customer_id": customer.id, "low": low, "high": high})
         decrypt = customer.cipher.decrypt
         for account_id, month, blob in rows:
             yield account_id, decode_numeric(decrypt(blob, f"ledger:{account_id}:{month}:n"))
