@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
 
 from openteller.assistant.context import dump as dump_context
 from openteller.assistant.context import load as load_context
@@ -59,6 +59,16 @@ CHANNEL = "messenger"
 ECHO_PREFIX = "ot:"
 #: Messenger's standard messaging window after the customer's last message.
 STANDARD_WINDOW = timedelta(hours=24)
+
+# Built once: every alert and proactive message looks up the customer's PSIDs.
+_LINKED_PSIDS = (
+    select(schema.messenger_links.c.psid, schema.messenger_links.c.last_inbound_at)
+    .join(schema.customers, schema.customers.c.id == schema.messenger_links.c.customer_id)
+    .where(
+        schema.messenger_links.c.bank_id == bindparam("bank"),
+        schema.customers.c.external_id == bindparam("customer"),
+    )
+)
 LINK_CODE_LIFETIME = timedelta(minutes=10)
 LINK_TEXT = (
     "Hello! To answer questions about your accounts I need you to link your bank "
@@ -480,17 +490,9 @@ class MessengerService:
 
     def linked_psids(self, customer: str, conn: Connection | None = None) -> list[tuple[str, bool]]:
         """The customer's linked PSIDs, each with whether its 24-hour window is open."""
-        table = schema.messenger_links
         with self._engine.connect() if conn is None else contextlib.nullcontext(conn) as conn:
             rows = conn.execute(
-                select(table.c.psid, table.c.last_inbound_at)
-                .join(schema.customers, schema.customers.c.id == table.c.customer_id)
-                .where(
-                    and_(
-                        table.c.bank_id == self._store.bank_id,
-                        schema.customers.c.external_id == customer,
-                    )
-                )
+                _LINKED_PSIDS, {"bank": self._store.bank_id, "customer": customer}
             ).all()
         cutoff = datetime.now(UTC) - STANDARD_WINDOW
         return [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from openteller.domain.consent import Consent, ConsentStatus, Purpose, Scope
 from openteller.store import schema
@@ -33,6 +33,18 @@ def _consent(row: object) -> Consent:
         transactions_from=r.transactions_from,  # type: ignore[attr-defined]
         transactions_until=r.transactions_until,  # type: ignore[attr-defined]
     )
+
+
+# Built once: every read checks consents (binding values only, no statement building).
+_OF_CUSTOMER = (
+    select(schema.consents)
+    .where(schema.consents.c.customer_id == bindparam("customer"))
+    .order_by(schema.consents.c.created_at, schema.consents.c.id)
+)
+_DISCREET = select(schema.customer_preferences.c.discreet).where(
+    schema.customer_preferences.c.customer_id == bindparam("customer")
+)
+_ON_CHANNEL = _OF_CUSTOMER.where(schema.consents.c.channel == bindparam("channel"))
 
 
 class ConsentStore:
@@ -69,10 +81,10 @@ class ConsentStore:
     def for_customer(
         self, conn: Connection, customer_id: str, channel: str | None = None
     ) -> list[Consent]:
-        query = select(schema.consents).where(schema.consents.c.customer_id == customer_id)
-        if channel is not None:
-            query = query.where(schema.consents.c.channel == channel)
-        rows = conn.execute(query.order_by(schema.consents.c.created_at, schema.consents.c.id))
+        if channel is None:
+            rows = conn.execute(_OF_CUSTOMER, {"customer": customer_id})
+        else:
+            rows = conn.execute(_ON_CHANNEL, {"customer": customer_id, "channel": channel})
         return [_consent(r) for r in rows]
 
     def customers_consenting_to(
@@ -106,11 +118,7 @@ class ConsentStore:
 
     # -- preferences ---------------------------------------------------------------------
     def discreet(self, conn: Connection, customer_id: str) -> bool:
-        row = conn.execute(
-            select(schema.customer_preferences.c.discreet).where(
-                schema.customer_preferences.c.customer_id == customer_id
-            )
-        ).first()
+        row = conn.execute(_DISCREET, {"customer": customer_id}).first()
         return bool(row.discreet) if row is not None else False
 
     def set_discreet(self, conn: Connection, customer_id: str, on: bool) -> None:
