@@ -3,22 +3,22 @@
 A webhook post is acknowledged only once its events are committed; committing each
 post on its own costs a transaction (and a disk flush) per post. Here a post waits for
 the transaction in progress, if any, and the posts that gathered meanwhile are stored
-together in the next one, off the event loop. Under light load each post still gets its
-own transaction at once; under heavy load one commit serves many posts. If a
-transaction fails, every post in it gets the error (and Meta sends them again); one the
-database aborted to break a deadlock is run again first.
+together in the next one, off the event loop (a :class:`~openteller.web.gathering.Gathering`
+of transactions). Under light load each post still gets its own transaction at once;
+under heavy load one commit serves many posts. If a transaction fails, every post in it
+gets the error (and Meta sends them again); one the database aborted to break a deadlock
+is run again first.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
 
 from openteller.store.retry import in_transaction
+from openteller.web.gathering import Gathering
 
 Item = TypeVar("Item")
 
@@ -36,35 +36,12 @@ class GroupCommit(Generic[Item]):
         self._engine = engine
         self._store = store
         self._prepare = prepare
-        self._waiting: list[tuple[Item, asyncio.Future[int]]] = []
-        self._draining = False
+        self._gathering: Gathering[Item, int] = Gathering(self._commit)
 
     async def submit(self, item: Item) -> int:
         """Store ``item`` (with whatever else is waiting); returns what ``store`` returned,
         once the transaction is committed."""
-        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, done))
-        if not self._draining:
-            self._draining = True
-            asyncio.get_running_loop().create_task(self._drain())
-        return await done
-
-    async def _drain(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    results = await run_in_threadpool(self._commit, [item for item, _ in batch])
-                except Exception as exc:  # every post in the transaction fails with it
-                    for _, done in batch:
-                        if not done.done():
-                            done.set_exception(exc)
-                    continue
-                for (_, done), result in zip(batch, results, strict=True):
-                    if not done.done():
-                        done.set_result(result)
-        finally:
-            self._draining = False
+        return await self._gathering.submit(item)
 
     def _commit(self, items: list[Item]) -> list[int]:
         def store_all(conn: Connection) -> list[int]:

@@ -1,14 +1,18 @@
 """Webhook posts arriving together are stored in one transaction, each acknowledged only
-once committed; a failed transaction fails every post in it and stores none of them."""
+once committed; a failed transaction fails every post in it and stores none of them.
+Beneath it, a Gathering batches any concurrent submits and gives each caller its own
+outcome."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from openteller.web.gathering import Gathering
 from openteller.web.group_commit import GroupCommit
 
 metadata = sa.MetaData()
@@ -89,3 +93,63 @@ def test_every_post_is_answered_whatever_the_burst(tmp_path: Path, burst: int) -
 
     assert asyncio.run(waves()) == [1] * (3 * burst)
     assert len(_stored(engine)) == 3 * burst
+
+
+def test_a_gathering_batches_concurrent_submits_and_answers_each_caller() -> None:
+    batches: list[list[int]] = []
+    first_running, release_first = threading.Event(), threading.Event()
+
+    def run_batch(items: list[int]) -> list[int | Exception]:
+        batches.append(items)
+        if len(batches) == 1:  # hold the first batch until the others have queued
+            first_running.set()
+            release_first.wait(5)
+        return [ValueError(f"odd {n}") if n % 2 else n * 10 for n in items]
+
+    gathering: Gathering[int, int] = Gathering(run_batch, limit=4)
+
+    async def submit_all() -> list[int | BaseException]:
+        first = asyncio.ensure_future(gathering.submit(0))
+        await asyncio.to_thread(first_running.wait, 5)
+        rest = [asyncio.ensure_future(gathering.submit(n)) for n in range(1, 10)]
+        await asyncio.sleep(0)
+        release_first.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    outcomes = asyncio.run(submit_all())
+    assert [o if isinstance(o, int) else str(o) for o in outcomes] == [
+        0 if n == 0 else (f"odd {n}" if n % 2 else n * 10) for n in range(10)
+    ]  # each caller its own result, or its own exception
+    assert batches == [[0], [1, 2, 3, 4], [5, 6, 7, 8], [9]]  # queued while one ran, capped
+
+
+def test_a_failed_batch_fails_every_caller_in_it_and_the_next_batch_runs() -> None:
+    def run_batch(items: list[str]) -> list[str | Exception]:
+        if "boom" in items:
+            raise RuntimeError("the batch failed")
+        return [item.upper() for item in items]
+
+    gathering: Gathering[str, str] = Gathering(run_batch)
+
+    async def submit(items: list[str]) -> list[str | BaseException]:
+        return await asyncio.gather(*(gathering.submit(i) for i in items), return_exceptions=True)
+
+    async def both() -> tuple[list[str | BaseException], list[str | BaseException]]:
+        return await submit(["a", "boom", "c"]), await submit(["d"])
+
+    failed, after = asyncio.run(both())
+    assert [str(o) for o in failed] == ["the batch failed"] * 3  # all three: one batch
+    assert all(isinstance(o, RuntimeError) for o in failed)
+    assert after == ["D"]
+
+
+def test_a_batch_must_answer_every_item() -> None:
+    gathering: Gathering[int, int] = Gathering(lambda items: items[:-1])
+
+    async def submit() -> list[int | BaseException]:
+        return await asyncio.gather(
+            gathering.submit(1), gathering.submit(2), return_exceptions=True
+        )
+
+    outcomes = asyncio.run(submit())
+    assert all(isinstance(o, RuntimeError) and "outcomes" in str(o) for o in outcomes)
