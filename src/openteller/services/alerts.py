@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +37,7 @@ from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.insert_once import insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
+from openteller.store.retry import in_transaction
 
 MAX_SKEW = timedelta(minutes=5)
 
@@ -168,6 +169,23 @@ def signed_headers(
     return headers
 
 
+@dataclass(frozen=True, slots=True)
+class AlertPost:
+    """One post of an alert: the alert and the post's Idempotency-Key (if any)."""
+
+    alert: Alert
+    request_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Accepted:
+    """A post that passed its checks: what storing it needs."""
+
+    post: AlertPost
+    customer: CustomerHandle
+    channels: tuple[str, ...]  # the customer's channels that may receive it
+
+
 class AlertService:
     def __init__(
         self,
@@ -256,71 +274,123 @@ class AlertService:
     def receive(self, alert: Alert, *, request_key: str | None = None) -> dict[str, Any]:
         """Store and deliver an alert; AccessDenied without the customer's consent.
         ``request_key``: the post's Idempotency-Key, remembered with the alert."""
+        (outcome,) = self.receive_many([AlertPost(alert, request_key)])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def receive_many(self, posts: Sequence[AlertPost]) -> list[dict[str, Any] | Exception]:
+        """Each post's outcome, in order: what :meth:`receive` returns, or the exception it
+        would raise. Every post is checked first (refusals audited as they are found), then
+        the accepted ones are stored in one transaction whose audit entries come last (one
+        turn at the chain's head): a batch costs one commit. Posts of a batch behave as if
+        sent one after another (the same alert again is a retry, the same Idempotency-Key
+        again a replay). If the transaction fails, every post in it gets the error and none
+        of them is stored."""
+        channels = self._channels()
+        checked: list[_Accepted | Exception] = []
+        # Refusals are audited in transactions of their own, before the batch's write
+        # (which on SQLite they would otherwise wait for).
+        with self._engine.connect() as conn:
+            for post in posts:
+                try:
+                    checked.append(self._check(conn, post, channels))
+                except Exception as exc:  # this post's own outcome
+                    checked.append(exc)
+                    if conn.in_transaction():
+                        conn.rollback()  # a failed statement must not spoil the next check
+        accepted = [c for c in checked if isinstance(c, _Accepted)]
+        stored: list[dict[str, Any] | Exception] = []
+        if accepted:
+            try:
+                stored = in_transaction(
+                    self._engine, lambda conn: self._write(conn, accepted, channels)
+                )
+            except Exception as exc:  # nothing of the batch was kept
+                stored = [exc] * len(accepted)
+        outcomes = iter(stored)
+        return [next(outcomes) if isinstance(c, _Accepted) else c for c in checked]
+
+    def _check(
+        self, conn: Connection, post: AlertPost, channels: dict[str, AlertChannel]
+    ) -> _Accepted:
+        """The channels that may receive ``post``'s alert, or the refusal (audited)."""
+        alert = post.alert
         permitted: list[str] = []
         refusals: list[str] = []
         customer = None
-        channels = self._channels()
-        # One transaction: the alert, its audit entry and its messages on every channel
-        # are stored together or not at all.
-        with self._engine.begin() as conn:
-            for channel in channels:
-                requester = Requester(channel, Purpose.FRAUD_ALERTS, "bank:fraud-engine")
+        for channel in channels:
+            requester = Requester(channel, Purpose.FRAUD_ALERTS, "bank:fraud-engine")
+            try:
+                grant = self._access.authorise(conn, alert.customer, requester, Scope.FRAUD_ALERTS)
+            except AccessDenied as exc:  # audited by the access service
+                if isinstance(exc, UnknownCustomer):
+                    raise
+                refusals.append(str(exc))
+                continue
+            permitted.append(channel)
+            customer = grant.customer
+        if customer is None:
+            raise AccessDenied(
+                "no channel of this customer may receive fraud alerts"
+                + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
+            )
+        if alert.card_last4 and not any(
+            account.mask == alert.card_last4
+            for account in self._store.list_accounts(conn, customer)
+        ):
+            self._audit.record(
+                actor="bank:fraud-engine",
+                action="fraud_alert_refused",
+                customer_ref=customer.id,
+                purpose=Purpose.FRAUD_ALERTS.value,
+                outcome="denied",
+                detail={"alert": alert.alert_id[:64], "reason": "unknown card"},
+            )
+            raise AlertInvalid(
+                f"card_last4: no account of customer {alert.customer!r} ends in {alert.card_last4}"
+            )
+        return _Accepted(post, customer, tuple(permitted))
+
+    def _write(
+        self, conn: Connection, accepted: list[_Accepted], channels: dict[str, AlertChannel]
+    ) -> list[dict[str, Any] | Exception]:
+        """Store checked posts in ``conn``'s transaction, one after another; each one's
+        outcome (a replayed Idempotency-Key refuses its post alone, before it writes)."""
+        outcomes: list[dict[str, Any] | Exception] = []
+        received: list[_Accepted] = []
+        for checked in accepted:
+            alert, key = checked.post.alert, checked.post.request_key
+            if key is not None:
                 try:
-                    grant = self._access.authorise(
-                        conn, alert.customer, requester, Scope.FRAUD_ALERTS
-                    )
-                except AccessDenied as exc:  # audited by the access service
-                    if isinstance(exc, UnknownCustomer):
-                        raise
-                    refusals.append(str(exc))
+                    self.remember_request(conn, key)  # the post's first write
+                except BankRequestRefused as exc:
+                    outcomes.append(exc)
                     continue
-                permitted.append(channel)
-                customer = grant.customer
-            if customer is None:
-                raise AccessDenied(
-                    "no channel of this customer may receive fraud alerts"
-                    + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
-                )
-            if alert.card_last4 and not any(
-                account.mask == alert.card_last4
-                for account in self._store.list_accounts(conn, customer)
-            ):
-                problem = (
-                    f"card_last4: no account of customer {alert.customer!r} ends in "
-                    f"{alert.card_last4}"
-                )
-                self._audit.record(
-                    actor="bank:fraud-engine",
-                    action="fraud_alert_refused",
-                    customer_ref=customer.id,
-                    purpose=Purpose.FRAUD_ALERTS.value,
-                    outcome="denied",
-                    detail={"alert": alert.alert_id[:64], "reason": "unknown card"},
-                )
-                raise AlertInvalid(problem)
-            # The first write: refusals above are audited in transactions of their own,
-            # which on SQLite must not wait for this one's write lock.
-            if request_key is not None:
-                self.remember_request(conn, request_key)
             received_at = self._clock()
-            stored = self._store_alert(conn, customer, alert, received_at)
+            stored = self._store_alert(conn, checked.customer, alert, received_at)
             # The same alert again (a retry) is queued again, which keeps one of each:
             # outbox and notice ids derive from the alert and the recipient.
-            for channel in permitted:
+            for channel in checked.channels:
                 channels[channel](conn, alert.customer, alert.alert_id, alert)
-            if not stored:  # a retry: answered as stored the first time
-                return {**_life(self._row(conn, alert.alert_id)), "channels": permitted}
-            # Last before the commit: the audit chain's head is locked from here on.
+            if stored:
+                received.append(checked)
+                life = _new_life(alert, received_at)
+            else:  # a retry: answered as stored the first time
+                life = _life(self._row(conn, alert.alert_id))
+            outcomes.append({**life, "channels": list(checked.channels)})
+        # Last before the commit: the audit chain's head is locked from here on.
+        for checked in received:
             self._audit.append(
                 conn,
                 actor="bank:fraud-engine",
                 action="fraud_alert_received",
-                customer_ref=customer.id,
+                customer_ref=checked.customer.id,
                 purpose=Purpose.FRAUD_ALERTS.value,
                 scope=Scope.FRAUD_ALERTS.value,
-                detail={"alert": alert.alert_id},
+                detail={"alert": checked.post.alert.alert_id},
             )
-        return {**_new_life(alert, received_at), "channels": permitted}
+        return outcomes
 
     def _store_alert(
         self, conn: Connection, customer: CustomerHandle, alert: Alert, received_at: datetime
@@ -603,6 +673,7 @@ __all__ = [
     "AccessDenied",
     "Alert",
     "AlertInvalid",
+    "AlertPost",
     "AlertService",
     "BankRequestRefused",
     "alert_question",

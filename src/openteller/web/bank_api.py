@@ -12,7 +12,7 @@ replays when older than 5 minutes or seen before.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from openteller.bootstrap import App
 from openteller.domain.errors import AccessDenied, DomainError
 from openteller.privacy.access import UnknownCustomer
+from openteller.web.gathering import Gathering
 
 MAX_PROBLEMS_SHOWN = 20
 
@@ -30,7 +31,7 @@ MAX_PROBLEMS_SHOWN = 20
 def add_bank_routes(
     api: FastAPI, application: App, error: Callable[[int, str], JSONResponse]
 ) -> None:
-    from openteller.services.alerts import Alert, AlertInvalid, BankRequestRefused
+    from openteller.services.alerts import Alert, AlertInvalid, AlertPost, BankRequestRefused
     from openteller.services.bank_feed import FeedRejected
 
     fail = error  # the app's one error shape
@@ -56,12 +57,12 @@ def add_bank_routes(
         except (json.JSONDecodeError, UnicodeDecodeError):
             return fail(400, "the body is not JSON")
 
-    async def handled(request: Request, work: Callable[[Any, str], Any]) -> Response:
+    async def handled(request: Request, work: Callable[[Any, str], Awaitable[Any]]) -> Response:
         signed = await signed_json(request)
         if isinstance(signed, Response):
             return signed
         try:
-            result = await run_in_threadpool(work, *signed)
+            result = await work(*signed)
         except BankRequestRefused as exc:
             return fail(exc.status, str(exc))
         except FeedRejected as exc:
@@ -76,7 +77,7 @@ def add_bank_routes(
         api.state.wake()  # what was queued goes out now
         return JSONResponse(result, status_code=202)
 
-    def route(path: str, work: Callable[[Any, str], Any], doc: str) -> None:
+    def route(path: str, work: Callable[[Any, str], Awaitable[Any]], doc: str) -> None:
         async def endpoint(request: Request) -> Response:
             return await handled(request, work)
 
@@ -84,17 +85,25 @@ def add_bank_routes(
         endpoint.__name__ = "post_" + path.rsplit("/", 1)[-1]
         api.add_api_route(path, endpoint, methods=["POST"], response_model=None)
 
-    def alert(data: Any, key: str) -> Any:
-        # The key is remembered in the alert's own transaction: one commit per alert.
-        return application.alerts.receive(Alert.parse(data, datetime.now(UTC)), request_key=key)
+    # Alerts posted together are checked, then stored in one transaction (their keys
+    # remembered with them): one commit per batch; each post gets its own outcome.
+    alerts: Gathering[AlertPost, dict[str, Any]] = Gathering(
+        lambda posts: application.alerts.receive_many(posts)
+    )
 
-    def feed(what: str) -> Callable[[Any, str], Any]:
+    async def alert(data: Any, key: str) -> Any:
+        return await alerts.submit(AlertPost(Alert.parse(data, datetime.now(UTC)), key))
+
+    def feed(what: str) -> Callable[[Any, str], Awaitable[Any]]:
         def work(data: Any, key: str) -> Any:
             with application.engine.begin() as conn:
                 application.alerts.remember_request(conn, key)
             return application.feed.receive(data, what=what)
 
-        return work
+        async def in_thread(data: Any, key: str) -> Any:
+            return await run_in_threadpool(work, data, key)
+
+        return in_thread
 
     route(
         "/bank/v1/alerts",

@@ -10,16 +10,25 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from openteller.bootstrap import App
 from openteller.channels.messenger.signature import sign
-from openteller.services.alerts import AlertInvalid, bank_signature
+from openteller.privacy.access import UnknownCustomer
+from openteller.services.alerts import (
+    Alert,
+    AlertInvalid,
+    AlertPost,
+    BankRequestRefused,
+    bank_signature,
+)
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
     GraphRecorder,
@@ -327,3 +336,85 @@ def test_alerts_for_unknown_customers_or_cards_are_refused_and_audited(
     assert any(r.action == "fraud_alert_refused" for r in denied)  # the unknown card
     time.sleep(0.5)
     assert graph.calls == []  # nothing delivered
+
+
+def test_alerts_posted_together_share_one_transaction_each_with_its_own_outcome(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    assert send(url, alert("G-0"), idempotency="used").status_code == 202
+    now = datetime.now(UTC)
+    batch = [
+        (alert("G-1"), "g-1"),
+        (alert("G-2", card_last4="9999"), "g-2"),  # not her card
+        (alert("G-3", customer="nobody"), "g-3"),  # no such customer
+        (alert("G-4"), "used"),  # an earlier post's key: a replay
+        (alert("G-1"), "g-5"),  # the batch's own alert again: a retry
+        (alert("G-6"), "g-1"),  # the batch's own key again: a replay
+        (alert("G-7"), "g-7"),
+    ]
+    me, commits = threading.get_ident(), 0
+
+    def count(_conn: object) -> None:
+        nonlocal commits
+        if threading.get_ident() == me:  # not the server's worker delivering meanwhile
+            commits += 1
+
+    sa.event.listen(app.engine, "commit", count)
+    try:
+        outcomes = app.alerts.receive_many(
+            [AlertPost(Alert.parse(data, now), key) for data, key in batch]
+        )
+    finally:
+        sa.event.remove(app.engine, "commit", count)
+    first, wrong_card, nobody, replay, retry, replay_in_batch, last = outcomes
+    assert isinstance(first, dict) and first["status"] == "delivered"
+    assert isinstance(wrong_card, AlertInvalid) and "ends in 9999" in str(wrong_card)
+    assert isinstance(nobody, UnknownCustomer) and "no customer 'nobody'" in str(nobody)
+    for refused in (replay, replay_in_batch):
+        assert isinstance(refused, BankRequestRefused) and refused.status == 409
+        assert "replay" in str(refused)
+    assert retry == first  # answered as stored the first time, like sequential posts
+    assert isinstance(last, dict) and last["status"] == "delivered"
+    # Two refusals audited in transactions of their own, the rest stored in one.
+    assert commits <= 3 < len(batch)
+    for refused_id in ("G-2", "G-3", "G-4", "G-6"):
+        with pytest.raises(AlertInvalid):
+            app.alerts.status(refused_id)  # nothing stored
+    received = [
+        r.details()["alert"] for r in app.audit.records() if r.action == "fraud_alert_received"
+    ]
+    assert received == ["G-0", "G-1", "G-7"]  # one entry per alert stored, in order
+    assert app.audit.verify().ok
+    # A refused post's key was not kept: the corrected post may use it.
+    assert send(url, alert("G-2"), idempotency="g-2").status_code == 202
+    wait_for(graph, 4)
+    time.sleep(0.5)
+    assert len(graph.calls) == 4  # G-0, G-1 (once, though posted twice), G-7, G-2
+
+
+def test_concurrent_alert_posts_each_get_their_own_answer(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    posts = [(alert(f"C-{n}"), f"c-{n}") for n in range(8)]
+    posts += [
+        (alert("C-wrong", card_last4="9999"), "c-wrong"),
+        (alert("C-nobody", customer="nobody"), "c-nobody"),
+        (alert("C-bad", transaction={"amount": "lots", "currency": "USD", "merchant": "X"}), "b"),
+        (alert("C-again"), "c-0"),  # a key used by another post of the burst
+    ]
+    with ThreadPoolExecutor(len(posts)) as pool:
+        answers = list(pool.map(lambda p: send(url, p[0], idempotency=p[1]), posts))
+    codes = [a.status_code for a in answers]
+    # c-0 is used twice: whichever post was stored first wins, the other is the replay.
+    assert sorted([codes[0], codes[-1]]) == [202, 409]
+    assert codes[1:8] == [202] * 7
+    assert codes[8:11] == [422, 404, 422]
+    assert "ends in 9999" in answers[8].json()["error"]["message"]
+    assert "transaction.amount" in answers[10].json()["error"]["message"]
+    assert all(a.json()["status"] == "delivered" for a in answers if a.status_code == 202)
+    assert len(wait_for(graph, 8)) == 8
+    assert app.audit.verify().ok
