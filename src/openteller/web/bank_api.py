@@ -6,7 +6,9 @@
 
 Every request is signed by the bank (HMAC-SHA256 over ``timestamp + "." + body`` with one
 of ``OPENTELLER_BANK_API_KEYS``); posts carry an ``Idempotency-Key`` and are refused as
-replays when older than 5 minutes or seen before.
+replays when older than 5 minutes or seen before. Alert posts that arrive together are
+taken in as one batch (a :class:`~openteller.web.gathering.Gathering` over
+``AlertService.receive_many``), each answered on its own.
 """
 
 from __future__ import annotations
