@@ -418,3 +418,31 @@ def test_concurrent_alert_posts_each_get_their_own_answer(
     assert all(a.json()["status"] == "delivered" for a in answers if a.status_code == 202)
     assert len(wait_for(graph, 8)) == 8
     assert app.audit.verify().ok
+
+
+def test_a_failed_batch_fails_each_of_its_posts_and_stores_none(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _url, app = bank
+    enabled = app.alerts._channels()
+
+    def broken(conn: sa.Connection, customer: str, alert_id: str, alert: Alert) -> int:
+        if alert_id == "F-2":
+            raise RuntimeError("the outbox is full")
+        return enabled["bank_web"](conn, customer, alert_id, alert)
+
+    monkeypatch.setattr(app.alerts, "_channels", lambda: {**enabled, "bank_web": broken})
+    now = datetime.now(UTC)
+    posts = [AlertPost(Alert.parse(alert(f"F-{n}"), now), f"f-{n}") for n in (1, 2, 3)]
+    posts.append(AlertPost(Alert.parse(alert("F-4", customer="nobody"), now), "f-4"))
+    *failed, nobody = app.alerts.receive_many(posts)
+    assert all(isinstance(o, RuntimeError) and str(o) == "the outbox is full" for o in failed)
+    assert isinstance(nobody, UnknownCustomer)  # its own refusal, not the batch's error
+    for n in (1, 2, 3):
+        with pytest.raises(AlertInvalid):
+            app.alerts.status(f"F-{n}")  # nothing of the batch was kept
+    assert not any(r.action == "fraud_alert_received" for r in app.audit.records())
+    monkeypatch.undo()
+    assert app.alerts.receive(posts[0].alert, request_key="f-1")["status"] == "delivered"
