@@ -41,7 +41,7 @@ from benchmarks.loadgen import Pool
 from benchmarks.machine import describe, write_section
 from openteller.bootstrap import App
 from openteller.privacy.keys import generate_master_key_text
-from openteller.services.alerts import signed_headers
+from openteller.services.bank_signing import signed_headers
 from openteller.settings import Settings
 from openteller.store.database import normalise_url
 

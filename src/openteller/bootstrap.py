@@ -40,6 +40,7 @@ from openteller.store.setup import keystore_url_for, prepare
 
 if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
+    from openteller.services.alert_reports import AlertReports
     from openteller.services.alerts import AlertService
     from openteller.services.bank_feed import FeedService
     from openteller.services.insights import InsightService
@@ -224,11 +225,7 @@ class App:
 
     @cached_property
     def alerts(self) -> AlertService:
-        from openteller.services.alerts import AlertChannel, AlertService, parse_keys
-
-        keys = parse_keys(
-            self.settings.bank_api_keys.get_secret_value() if self.settings.bank_api_keys else ""
-        )
+        from openteller.services.alerts import AlertChannel, AlertService
 
         def channels() -> dict[str, AlertChannel]:
             enabled: dict[str, AlertChannel] = {}
@@ -243,17 +240,37 @@ class App:
             self.store,
             self.audit,
             self.access,
-            keys=keys,
+            keys=self.bank_keys,
             channels=channels,
             freeze=self._freeze_for_alert,
-            callback_url=self.settings.bank_callback_url,
-            escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
         )
         if self.settings.risk_model is not None:  # answers teach the risk model
             service.answer_listeners.append(
                 lambda alert, was_me: self.risk_monitor.on_answer(alert, was_me)
             )
         return service
+
+    @cached_property
+    def bank_keys(self) -> dict[str, bytes]:
+        """The keys the bank signs its requests (and we our callbacks) with, by key id."""
+        from openteller.services.bank_signing import parse_keys
+
+        secret = self.settings.bank_api_keys
+        return parse_keys(secret.get_secret_value() if secret else "")
+
+    @cached_property
+    def alert_reports(self) -> AlertReports:
+        """Answers and unanswered alerts reported to the bank's callback."""
+        from openteller.services.alert_reports import AlertReports
+
+        return AlertReports(
+            self.engine,
+            self.store.bank_id,
+            self.audit,
+            keys=self.bank_keys,
+            callback_url=self.settings.bank_callback_url,
+            escalate_after=timedelta(minutes=self.settings.alert_escalation_minutes),
+        )
 
     @cached_property
     def feed(self) -> FeedService:
@@ -309,7 +326,7 @@ class App:
         return WebNotices(self.engine, self.store)
 
     def _alert_to_web_chat(self, conn: Connection, customer: str, alert_id: str, alert: Any) -> int:
-        from openteller.services.alerts import ANSWERS, alert_question
+        from openteller.domain.fraud_alert import ANSWERS, alert_question
 
         message = {
             "text": alert_question(alert),

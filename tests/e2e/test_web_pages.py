@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from openteller.bootstrap import App
 from openteller.ingest.registry import build_readers
-from openteller.services.alerts import signed_headers
+from openteller.services.bank_signing import signed_headers
 from openteller.web.app import create_app
 from tests.db import make_settings
 from tests.samples import fixture

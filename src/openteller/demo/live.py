@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from openteller.risk.model import RiskModel
 from openteller.risk.scorer import replay_features
 from openteller.risk.simulator import simulate
-from openteller.services.alerts import signed_headers
+from openteller.services.bank_signing import signed_headers
 from openteller.settings import Settings
 
 DEMO_KEY_ID = "demo-bank"

@@ -1,6 +1,6 @@
 """Fraud alerts from the bank: signed intake, delivery with "Was this you?", answers.
 
-The bank posts an alert (signed, see :func:`check_bank_request`); OpenTeller checks the
+The bank posts an alert (signed, see :mod:`openteller.services.bank_signing`); OpenTeller checks the
 customer's consent for fraud alerts on each linked channel, stores the alert encrypted
 under the customer's key, and queues a message with "Yes, it was me" / "No, freeze my
 card" buttons (sealed payloads) through the durable outbox. "No" freezes the card
@@ -10,163 +10,32 @@ status is visible to the bank.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection, Engine, and_, select, update
 
 from openteller.domain.consent import Purpose, Scope
 from openteller.domain.errors import (
     AccessDenied,
-    InvalidAmount,
-    InvalidCurrency,
-    OpenTellerError,
 )
-from openteller.domain.money import check_currency, parse_amount
+from openteller.domain.fraud_alert import Alert, AlertInvalid
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
+from openteller.services.bank_signing import BankRequestRefused, verify_bank_request
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.insert_once import insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
 
-MAX_SKEW = timedelta(minutes=5)
-
 #: Queues an alert on one channel inside the caller's transaction:
 #: (connection, customer, alert id, alert) -> messages queued.
-AlertChannel = Callable[[Connection, str, str, "Alert"], int]
+AlertChannel = Callable[[Connection, str, str, Alert], int]
 EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
-
-
-#: No card payment is this large: a bigger amount is a mistake in the post.
-MAX_ALERT_AMOUNT = Decimal("1e12")
-
-
-class BankRequestRefused(OpenTellerError):
-    """A bank API request that is not signed right, too old, or a replay."""
-
-    def __init__(self, message: str, status: int = 401) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class AlertInvalid(OpenTellerError):
-    """An alert body that misses or breaks a field (named in the message)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    alert_id: str
-    customer: str
-    merchant: str
-    amount: Decimal
-    currency: str
-    card_last4: str
-    reason: str
-    expires_at: datetime
-
-    @classmethod
-    def parse(cls, data: Any, now: datetime) -> Alert:
-        if not isinstance(data, dict):
-            raise AlertInvalid("the body must be a JSON object")
-
-        def text(name: str, source: dict[str, Any] = data, required: bool = True) -> str:
-            value = source.get(name)
-            if value is None and not required:
-                return ""
-            if not isinstance(value, str) or not value.strip():
-                where = "transaction." if source is not data else ""
-                raise AlertInvalid(f"{where}{name}: a non-empty string is required")
-            return value.strip()[:200]
-
-        transaction = data.get("transaction")
-        if not isinstance(transaction, dict):
-            raise AlertInvalid("transaction: an object with amount, currency and merchant")
-        raw_amount = transaction.get("amount")
-        if isinstance(raw_amount, bool) or not isinstance(raw_amount, str | int | float):
-            raise AlertInvalid("transaction.amount: a decimal number is required")
-        try:
-            amount = parse_amount(str(raw_amount))
-        except InvalidAmount:
-            raise AlertInvalid(
-                f"transaction.amount: a decimal number is required, not {raw_amount!r}"
-            ) from None
-        if amount.copy_abs() >= MAX_ALERT_AMOUNT:
-            raise AlertInvalid(f"transaction.amount: {raw_amount!r} is out of range")
-        try:
-            currency = check_currency(text("currency", transaction))
-        except InvalidCurrency:
-            raise AlertInvalid(
-                "transaction.currency: an ISO 4217 code such as USD or EUR is required, "
-                f"not {transaction.get('currency')!r}"
-            ) from None
-        expires = now + timedelta(hours=24)
-        if data.get("expires_at") is not None:
-            try:
-                expires = datetime.fromisoformat(text("expires_at"))
-            except ValueError:
-                raise AlertInvalid("expires_at: an ISO 8601 time is required") from None
-            if expires.tzinfo is None:
-                expires = expires.replace(tzinfo=UTC)
-            if expires <= now:
-                raise AlertInvalid(
-                    f"expires_at: {data['expires_at']!r} has passed; the customer could no "
-                    "longer answer"
-                )
-        last4 = text("card_last4", data, required=False)
-        if last4 and not (len(last4) == 4 and last4.isdigit()):
-            raise AlertInvalid("card_last4: four digits (never a full card number)")
-        return cls(
-            alert_id=text("alert_id"),
-            customer=text("customer"),
-            merchant=text("merchant", transaction),
-            amount=abs(amount),
-            currency=currency,
-            card_last4=last4,
-            reason=text("reason", data, required=False),
-            expires_at=expires,
-        )
-
-
-def parse_keys(text: str) -> dict[str, bytes]:
-    keys: dict[str, bytes] = {}
-    for pair in text.split(","):
-        key_id, _, secret = pair.strip().partition(":")
-        if key_id and secret:
-            keys[key_id] = secret.encode()
-    return keys
-
-
-def bank_signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    return (
-        "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    )
-
-
-def signed_headers(
-    key_id: str, secret: bytes, body: bytes, idempotency_key: str | None = None
-) -> dict[str, str]:
-    """The headers of a signed bank API request (either way: the bank's posts to us, our
-    callbacks to the bank), stamped now."""
-    stamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json",
-        "X-OpenTeller-Key-Id": key_id,
-        "X-OpenTeller-Timestamp": stamp,
-        "X-OpenTeller-Signature": bank_signature(secret, stamp, body),
-    }
-    if idempotency_key is not None:
-        headers["Idempotency-Key"] = idempotency_key
-    return headers
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +66,6 @@ class AlertService:
         keys: dict[str, bytes],
         channels: Callable[[], dict[str, AlertChannel]],
         freeze: Callable[[str, str], str],
-        callback_url: str | None = None,
-        escalate_after: timedelta = timedelta(minutes=15),
-        http: httpx.Client | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._engine = engine
@@ -210,9 +76,6 @@ class AlertService:
         #: The channels enabled now: name -> (customer, alert id, alert) -> messages queued
         self._channels = channels
         self._freeze = freeze  # (customer, card last 4) -> confirmation text
-        self._callback_url = callback_url
-        self._escalate_after = escalate_after
-        self._http = http
         self._clock = clock
         #: Told of each recorded answer: (alert id, was it the customer?).
         self.answer_listeners: list[Callable[[str, bool], object]] = []
@@ -234,27 +97,9 @@ class AlertService:
     ) -> tuple[str, str | None]:
         """The key id and (for a post) the Idempotency-Key of a correctly signed, fresh
         request, or a refusal; nothing is stored (see :meth:`remember_request`)."""
-        key_id = headers.get("x-openteller-key-id", "")
-        secret = self._keys.get(key_id)
-        if secret is None:
-            raise BankRequestRefused("unknown or missing X-OpenTeller-Key-Id")
-        timestamp = headers.get("x-openteller-timestamp", "")
-        if not timestamp.isdigit():
-            raise BankRequestRefused("X-OpenTeller-Timestamp: unix seconds are required")
-        sent = datetime.fromtimestamp(int(timestamp), UTC)
-        if abs(self._clock() - sent) > MAX_SKEW:
-            raise BankRequestRefused("the request is older than 5 minutes (or from the future)")
-        signature = headers.get("x-openteller-signature", "")
-        if not hmac.compare_digest(
-            signature.encode(), bank_signature(secret, timestamp, body).encode()
-        ):
-            raise BankRequestRefused("X-OpenTeller-Signature does not match the body")
-        if not idempotent:
-            return key_id, None
-        key = headers.get("idempotency-key", "").strip()[:100]
-        if not key:
-            raise BankRequestRefused("Idempotency-Key is required", 400)
-        return key_id, key
+        return verify_bank_request(
+            self._keys, headers, body, now=self._clock(), idempotent=idempotent
+        )
 
     def remember_request(self, conn: Connection, idempotency_key: str) -> None:
         """Note a post's Idempotency-Key in ``conn``'s transaction (so that a post whose
@@ -438,117 +283,6 @@ class AlertService:
             raise AlertInvalid(f"no alert {alert_id!r}")
         return _life(row)
 
-    def report_answers(self, limit: int = 20) -> int:
-        """Report answered alerts to the bank (signed POST); an alert stays to report until
-        the bank answers 2xx, so a failure is retried on the next run. Returns how many
-        were acknowledged."""
-        if not self._callback_url or not self._keys:
-            return 0
-        table = schema.fraud_alerts
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(table.c.alert_id, table.c.status, table.c.answered_at)
-                .where(
-                    and_(
-                        table.c.bank_id == self._store.bank_id,
-                        table.c.answered_at.is_not(None),
-                        table.c.reported_at.is_(None),
-                    )
-                )
-                .limit(limit)
-            ).all()
-        done = 0
-        for row in rows:
-            if not self._post_to_bank(_report_body(row), f"answer:{row.alert_id}"):
-                continue
-            with self._engine.begin() as conn:
-                conn.execute(
-                    update(table)
-                    .where(
-                        and_(
-                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
-                        )
-                    )
-                    .values(reported_at=self._clock())
-                )
-            done += 1
-        return done
-
-    def escalate_unanswered(self, limit: int = 20) -> int:
-        """Tell the bank about alerts still unanswered after the escalation delay (so it
-        can send an SMS or call), once each (retried until acknowledged)."""
-        if not self._callback_url or not self._keys:
-            return 0
-        table = schema.fraud_alerts
-        now = self._clock()
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(table.c.alert_id, table.c.created_at)
-                .where(
-                    and_(
-                        table.c.bank_id == self._store.bank_id,
-                        table.c.status == "delivered",
-                        table.c.escalated_at.is_(None),
-                        table.c.expires_at > now,
-                        table.c.created_at <= now - self._escalate_after,
-                    )
-                )
-                .limit(limit)
-            ).all()
-        done = 0
-        for row in rows:
-            body = json.dumps(
-                {
-                    "alert_id": row.alert_id,
-                    "answer": "no_answer",
-                    "delivered_at": _utc(row.created_at).isoformat(),
-                },
-                separators=(",", ":"),
-            ).encode()
-            if not self._post_to_bank(body, f"escalation:{row.alert_id}"):
-                continue
-            with self._engine.begin() as conn:
-                conn.execute(
-                    update(table)
-                    .where(
-                        and_(
-                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
-                        )
-                    )
-                    .values(escalated_at=now)
-                )
-                customer = conn.execute(
-                    select(table.c.customer_id).where(
-                        and_(
-                            table.c.bank_id == self._store.bank_id, table.c.alert_id == row.alert_id
-                        )
-                    )
-                ).scalar_one()
-                self._audit.append(
-                    conn,
-                    actor="openteller",
-                    action="fraud_alert_escalated",
-                    customer_ref=str(customer),
-                    detail={"alert": row.alert_id},
-                )
-            done += 1
-        return done
-
-    def _post_to_bank(self, raw: bytes, idempotency_key: str) -> bool:
-        """A signed POST to the bank's callback; True when the bank answered 2xx."""
-        assert self._callback_url
-        key_id, secret = next(iter(self._keys.items()))
-        http = self._http or httpx.Client(timeout=5.0)
-        try:
-            response = http.post(
-                self._callback_url,
-                content=raw,
-                headers=signed_headers(key_id, secret, raw, idempotency_key),
-            )
-        except httpx.HTTPError:
-            return False
-        return response.is_success
-
     def answer(
         self, customer: str, alert_id: str, was_me: bool, *, channel: str = "messenger"
     ) -> str:
@@ -611,21 +345,6 @@ class AlertService:
         return f"{frozen} The bank's fraud team will contact you about this payment."
 
 
-def alert_question(alert: Alert, details_link: str | None = None) -> str:
-    """ "Was this you?" in plain words; with ``details_link`` (discreet mode) the amount
-    and merchant stay on the bank's side, behind the link."""
-    card = f" on your card ending {alert.card_last4}" if alert.card_last4 else ""
-    what = (
-        f"a payment{card} (details: {details_link})"
-        if details_link
-        else f"a payment of {alert.amount} {alert.currency} at {alert.merchant}{card}"
-    )
-    return f"Fraud check from your bank: was this you? {what[0].upper()}{what[1:]}."
-
-
-ANSWERS = (("Yes, it was me", "alert-yes:"), ("No, freeze my card", "alert-no:"))
-
-
 def _new_life(alert: Alert, received_at: datetime) -> dict[str, Any]:
     """:func:`_life` of an alert just stored (without reading it back)."""
     return _life(
@@ -653,28 +372,13 @@ def _life(row: Any) -> dict[str, Any]:
     }
 
 
-def _report_body(row: Any) -> bytes:
-    return json.dumps(
-        {
-            "alert_id": row.alert_id,
-            "answer": row.status,
-            "answered_at": _utc(row.answered_at).isoformat(),
-        },
-        separators=(",", ":"),
-    ).encode()
-
-
 def _utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 __all__ = [
-    "ANSWERS",
     "AccessDenied",
-    "Alert",
-    "AlertInvalid",
+    "AlertChannel",
     "AlertPost",
     "AlertService",
-    "BankRequestRefused",
-    "alert_question",
 ]

@@ -41,10 +41,10 @@ from openteller.channels.messenger.events import (
 from openteller.channels.messenger.send import SendClient, SendFailed, render
 from openteller.channels.messenger.signature import valid_signature, verify_subscription
 from openteller.domain.errors import OpenTellerError
+from openteller.domain.fraud_alert import ANSWERS, alert_question
 from openteller.privacy.cipher import CustomerCipher
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.sealed import SealedPayloads
-from openteller.services.alerts import ANSWERS, alert_question
 from openteller.services.consents import ConsentService
 from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer

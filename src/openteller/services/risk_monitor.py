@@ -20,11 +20,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from openteller.domain.fraud_alert import Alert
 from openteller.ingest.bank_feed import FeedTransaction
 from openteller.logs import get_logger
 from openteller.risk.records import RiskTransaction
 from openteller.risk.scorer import RiskScorer
-from openteller.services.alerts import Alert
 
 PREFIX = "risk-"
 log = get_logger("openteller.risk")

@@ -96,8 +96,8 @@ class Worker:
             messenger = self._app.messenger
             done += messenger.process() + messenger.deliver()
         if self._app.settings.bank_callback_url:
-            done += self._app.alerts.report_answers()
-            done += self._app.alerts.escalate_unanswered()
+            done += self._app.alert_reports.report_answers()
+            done += self._app.alert_reports.escalate_unanswered()
         insights_on = self._app.messenger_enabled or self._app.web_chat_enabled
         if insights_on and time.monotonic() >= self._next_insights_look:
             # Asking the database whether the check is due costs a transaction: once a

@@ -33,8 +33,10 @@ MAX_PROBLEMS_SHOWN = 20
 def add_bank_routes(
     api: FastAPI, application: App, error: Callable[[int, str], JSONResponse]
 ) -> None:
-    from openteller.services.alerts import Alert, AlertInvalid, AlertPost, BankRequestRefused
+    from openteller.domain.fraud_alert import Alert, AlertInvalid
+    from openteller.services.alerts import AlertPost
     from openteller.services.bank_feed import FeedRejected
+    from openteller.services.bank_signing import BankRequestRefused
 
     fail = error  # the app's one error shape
 

@@ -42,7 +42,7 @@ from sqlalchemy import func, select
 
 from openteller.bootstrap import App
 from openteller.channels.messenger.signature import sign
-from openteller.services.alerts import bank_signature, signed_headers
+from openteller.services.bank_signing import bank_signature, signed_headers
 from openteller.store import schema
 from tests.db import make_settings
 

@@ -17,7 +17,7 @@ import pytest
 from openteller.bootstrap import App
 from openteller.domain.consent import Purpose
 from openteller.privacy.access import Requester
-from openteller.services.alerts import signed_headers
+from openteller.services.bank_signing import signed_headers
 from tests.integration.channels.test_fraud_alerts import (  # noqa: F401 - fixtures
     KEY_ID,
     SECRET,

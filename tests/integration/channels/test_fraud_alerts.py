@@ -21,14 +21,10 @@ import sqlalchemy as sa
 
 from openteller.bootstrap import App
 from openteller.channels.messenger.signature import sign
+from openteller.domain.fraud_alert import Alert, AlertInvalid
 from openteller.privacy.access import UnknownCustomer
-from openteller.services.alerts import (
-    Alert,
-    AlertInvalid,
-    AlertPost,
-    BankRequestRefused,
-    bank_signature,
-)
+from openteller.services.alerts import AlertPost
+from openteller.services.bank_signing import BankRequestRefused, bank_signature
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
     GraphRecorder,
@@ -273,7 +269,7 @@ def test_an_unanswered_alert_is_escalated_to_the_bank_once(
 ) -> None:
     url, app = bank
     assert send(url, alert("A-9")).status_code == 202
-    app.alerts._escalate_after = timedelta(0)  # no answer "for long enough"
+    app.alert_reports._escalate_after = timedelta(0)  # no answer "for long enough"
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and status(url, "A-9")["escalated_at"] is None:
         time.sleep(0.1)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from openteller.services.alerts import Alert, AlertInvalid
+from openteller.domain.fraud_alert import Alert, AlertInvalid
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
