@@ -185,6 +185,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--concurrent-sends",
+        type=int,
+        default=None,
+        help="OPENTELLER_MESSENGER_CONCURRENT_SENDS for the server (default: its own)",
+    )
+    parser.add_argument(
         "--database",
         default=os.environ.get(
             "OPENTELLER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -213,6 +219,8 @@ def main() -> None:
         "OPENTELLER_BANK_API_KEYS": f"{KEY_ID}:{SECRET}",
         "OPENTELLER_LOG_LEVEL": "WARNING",
     }
+    if args.concurrent_sends is not None:
+        env["OPENTELLER_MESSENGER_CONCURRENT_SENDS"] = str(args.concurrent_sends)
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "openteller.cli", "serve"),

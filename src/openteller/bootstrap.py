@@ -35,7 +35,7 @@ from openteller.store.audit_log import AuditLog
 from openteller.store.consents import ConsentStore
 from openteller.store.database import check_schema, create_database_engine
 from openteller.store.keystore import AuditKeys, KeyStore
-from openteller.store.repository import LedgerStore
+from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.setup import keystore_url_for, prepare
 
 if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
@@ -325,7 +325,9 @@ class App:
     def web_notices(self) -> WebNotices:
         return WebNotices(self.engine, self.store)
 
-    def _alert_to_web_chat(self, conn: Connection, customer: str, alert_id: str, alert: Any) -> int:
+    def _alert_to_web_chat(
+        self, conn: Connection, customer: CustomerHandle, alert_id: str, alert: Any
+    ) -> int:
         from openteller.domain.fraud_alert import ANSWERS, alert_question
 
         message = {
@@ -334,7 +336,7 @@ class App:
                 {"title": title, "payload": f"{verb}{alert_id}"} for title, verb in ANSWERS
             ],
         }
-        return int(self.web_notices.post(customer, f"alert:{alert_id}", message, conn))
+        return int(self.web_notices.post(customer.external_id, f"alert:{alert_id}", message, conn))
 
     def _freeze_for_alert(self, customer: str, last4: str) -> str:
         cards = self.bank_core.cards(customer)

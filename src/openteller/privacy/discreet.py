@@ -22,7 +22,7 @@ from openteller.privacy.reply_links import LinkInvalid, ReplyLinks
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.consents import ConsentStore
-from openteller.store.repository import LedgerStore
+from openteller.store.repository import CustomerHandle, LedgerStore
 
 Clock = Callable[[], datetime]
 
@@ -63,17 +63,23 @@ class DiscreetReplies:
         self._clock = clock
 
     def outgoing(
-        self, external_id: str, answer: str, *, channel: str, conn: Connection | None = None
+        self,
+        who: str | CustomerHandle,
+        answer: str,
+        *,
+        channel: str,
+        conn: Connection | None = None,
     ) -> Outgoing:
-        """The text to send through ``channel`` for ``answer`` (in ``conn``'s transaction
-        when given)."""
+        """The text to send through ``channel`` for ``answer`` to ``who`` (the bank's id of
+        the customer, or the customer already looked up in ``conn``'s transaction); in
+        ``conn``'s transaction when given."""
         now = self._clock()
         with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
-            customer = self._store.find_customer(conn, external_id)
+            customer = (
+                who if isinstance(who, CustomerHandle) else self._store.find_customer(conn, who)
+            )
             if customer is None:
-                raise UnknownCustomer(
-                    f"no customer {external_id!r} at bank {self._store.bank_id!r}"
-                )
+                raise UnknownCustomer(f"no customer {who!r} at bank {self._store.bank_id!r}")
             if not ConsentStore().discreet(conn, customer.id):
                 return Outgoing(answer, discreet=False)
             reply_id = uuid.uuid4().hex

@@ -33,8 +33,8 @@ from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
 
 #: Queues an alert on one channel inside the caller's transaction:
-#: (connection, customer, alert id, alert) -> messages queued.
-AlertChannel = Callable[[Connection, str, str, Alert], int]
+#: (connection, customer (looked up in this transaction), alert id, alert) -> messages queued.
+AlertChannel = Callable[[Connection, CustomerHandle, str, Alert], int]
 EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
 
 
@@ -217,7 +217,7 @@ class AlertService:
             # The same alert again (a retry) is queued again, which keeps one of each:
             # outbox and notice ids derive from the alert and the recipient.
             for channel in checked.channels:
-                channels[channel](conn, alert.customer, alert.alert_id, alert)
+                channels[channel](conn, checked.customer, alert.alert_id, alert)
             if stored:
                 received.append(checked)
                 life = _new_life(alert, received_at)

@@ -51,7 +51,7 @@ from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.channel_queue import Claimed, Inbox, Outbox
-from openteller.store.repository import LedgerStore
+from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
 
 CHANNEL = "messenger"
@@ -500,11 +500,13 @@ class MessengerService:
             for row in rows
         ]
 
-    def deliver_alert(self, conn: Connection, customer: str, alert_id: str, alert: Any) -> int:
+    def deliver_alert(
+        self, conn: Connection, customer: CustomerHandle, alert_id: str, alert: Any
+    ) -> int:
         """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
         customer: inside Messenger's 24-hour window as a standard UPDATE message, outside
         it with the ACCOUNT_UPDATE tag (which the platform allows for fraud alerts)."""
-        psids = self.linked_psids(customer, conn)
+        psids = self.linked_psids(customer.external_id, conn)
         if not psids:
             return 0
         outgoing = self._discreet.outgoing(

@@ -25,6 +25,7 @@ from openteller.domain.fraud_alert import Alert, AlertInvalid
 from openteller.privacy.access import UnknownCustomer
 from openteller.services.alerts import AlertPost
 from openteller.services.bank_signing import BankRequestRefused, bank_signature
+from openteller.store.repository import CustomerHandle
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
     GraphRecorder,
@@ -424,7 +425,7 @@ def test_a_failed_batch_fails_each_of_its_posts_and_stores_none(
     _url, app = bank
     enabled = app.alerts._channels()
 
-    def broken(conn: sa.Connection, customer: str, alert_id: str, alert: Alert) -> int:
+    def broken(conn: sa.Connection, customer: CustomerHandle, alert_id: str, alert: Alert) -> int:
         if alert_id == "F-2":
             raise RuntimeError("the outbox is full")
         return enabled["bank_web"](conn, customer, alert_id, alert)
