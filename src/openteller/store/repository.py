@@ -78,6 +78,12 @@ _ACCOUNTS = (
     .where(schema.accounts.c.customer_id == bindparam("customer"))
     .order_by(schema.accounts.c.created_at, schema.accounts.c.id)
 )
+#: Every balance of a customer, newest first (the newest of each account and kind wins).
+_BALANCES_NEWEST_FIRST = (
+    select(schema.balances)
+    .where(schema.balances.c.customer_id == bindparam("customer"))
+    .order_by(schema.balances.c.as_of.desc())
+)
 #: The customer every read starts from: (id, external id), unless being erased.
 _READABLE_CUSTOMER = DirectStatement(
     select(schema.customers.c.id, schema.customers.c.external_id).where(
@@ -318,11 +324,7 @@ class LedgerStore:
 
     def latest_balances(self, conn: Connection, customer: CustomerHandle) -> list[Balance]:
         """The newest balance of each kind for each of the customer's accounts."""
-        rows = conn.execute(
-            select(schema.balances)
-            .where(schema.balances.c.customer_id == customer.id)
-            .order_by(schema.balances.c.as_of.desc())
-        ).all()
+        rows = conn.execute(_BALANCES_NEWEST_FIRST, {"customer": customer.id}).all()
         seen: set[tuple[str, str]] = set()
         result: list[Balance] = []
         for row in rows:
