@@ -28,7 +28,7 @@ from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.services.bank_signing import BankRequestRefused, verify_bank_request
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
-from openteller.store.insert_once import insert_once
+from openteller.store.insert_once import insert_many_once, insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
 
@@ -200,30 +200,54 @@ class AlertService:
     def _write(
         self, conn: Connection, accepted: list[_Accepted], channels: dict[str, AlertChannel]
     ) -> list[dict[str, Any] | Exception]:
-        """Store checked posts in ``conn``'s transaction, one after another; each one's
-        outcome (a replayed Idempotency-Key refuses its post alone, before it writes)."""
-        outcomes: list[dict[str, Any] | Exception] = []
+        """Store checked posts in ``conn``'s transaction; each one's outcome, as if they
+        had been stored one after another: a post whose Idempotency-Key was seen before
+        (stored, or earlier in the batch) is refused alone and writes nothing; the first
+        post of an alert new to the store stores it, a later one is a retry. The batch's
+        keys and its alerts are inserted with one statement each."""
+        outcomes: list[dict[str, Any] | Exception | None] = [None] * len(accepted)
+        first_with_key: dict[str, int] = {}
+        for index, checked in enumerate(accepted):
+            if checked.post.request_key is not None:
+                first_with_key.setdefault(checked.post.request_key, index)
+        received_at = self._clock()
+        new_keys = insert_many_once(
+            conn,
+            schema.bank_requests,
+            [
+                {"bank_id": self._store.bank_id, "idempotency_key": key, "seen_at": received_at}
+                for key in first_with_key
+            ],
+            "idempotency_key",
+        )
+        for index, checked in enumerate(accepted):
+            key = checked.post.request_key
+            if key is not None and (first_with_key[key] != index or key not in new_keys):
+                outcomes[index] = BankRequestRefused(
+                    "a replay: this Idempotency-Key was used before", 409
+                )
+        first_of_alert: dict[str, int] = {}
+        for index, checked in enumerate(accepted):
+            if outcomes[index] is None:
+                first_of_alert.setdefault(checked.post.alert.alert_id, index)
+        stored = self._store_alerts(
+            conn, [accepted[index] for index in first_of_alert.values()], received_at
+        )
         received: list[_Accepted] = []
-        for checked in accepted:
-            alert, key = checked.post.alert, checked.post.request_key
-            if key is not None:
-                try:
-                    self.remember_request(conn, key)  # the post's first write
-                except BankRequestRefused as exc:
-                    outcomes.append(exc)
-                    continue
-            received_at = self._clock()
-            stored = self._store_alert(conn, checked.customer, alert, received_at)
+        for index, checked in enumerate(accepted):
+            if outcomes[index] is not None:
+                continue
+            alert = checked.post.alert
             # The same alert again (a retry) is queued again, which keeps one of each:
             # outbox and notice ids derive from the alert and the recipient.
             for channel in checked.channels:
                 channels[channel](conn, checked.customer, alert.alert_id, alert)
-            if stored:
+            if first_of_alert[alert.alert_id] == index and alert.alert_id in stored:
                 received.append(checked)
                 life = _new_life(alert, received_at)
             else:  # a retry: answered as stored the first time
                 life = _life(self._row(conn, alert.alert_id))
-            outcomes.append({**life, "channels": list(checked.channels)})
+            outcomes[index] = {**life, "channels": list(checked.channels)}
         # Last before the commit: the audit chain's head is locked from here on.
         for checked in received:
             self._audit.append(
@@ -235,37 +259,30 @@ class AlertService:
                 scope=Scope.FRAUD_ALERTS.value,
                 detail={"alert": checked.post.alert.alert_id},
             )
-        return outcomes
+        return [outcome for outcome in outcomes if outcome is not None]
 
-    def _store_alert(
-        self, conn: Connection, customer: CustomerHandle, alert: Alert, received_at: datetime
-    ) -> bool:
-        """Store the alert, encrypted; False when it was stored before."""
-        payload = customer.cipher.encrypt(
-            json.dumps(
-                {
-                    "merchant": alert.merchant,
-                    "amount": str(alert.amount),
-                    "currency": alert.currency,
-                    "card_last4": alert.card_last4,
-                    "reason": alert.reason,
-                }
-            ).encode(),
-            f"alert:{alert.alert_id}",
-        )
-        return insert_once(
+    def _store_alerts(
+        self, conn: Connection, posts: list[_Accepted], received_at: datetime
+    ) -> set[str]:
+        """Store the posts' alerts (ids distinct), each encrypted under its customer's
+        key; the ids of those not stored before."""
+        return insert_many_once(
             conn,
             schema.fraud_alerts,
-            {
-                "bank_id": self._store.bank_id,
-                "alert_id": alert.alert_id,
-                "customer_id": customer.id,
-                "payload": payload,
-                "status": "delivered",
-                "created_at": received_at,
-                "expires_at": alert.expires_at,
-                "answered_at": None,
-            },
+            [
+                {
+                    "bank_id": self._store.bank_id,
+                    "alert_id": checked.post.alert.alert_id,
+                    "customer_id": checked.customer.id,
+                    "payload": _sealed_details(checked.customer, checked.post.alert),
+                    "status": "delivered",
+                    "created_at": received_at,
+                    "expires_at": checked.post.alert.expires_at,
+                    "answered_at": None,
+                }
+                for checked in posts
+            ],
+            "alert_id",
         )
 
     def _row(self, conn: Connection, alert_id: str) -> Any:
@@ -343,6 +360,22 @@ class AlertService:
             return "Thanks for confirming. Nothing else to do."
         frozen = self._freeze(customer, details.get("card_last4", ""))
         return f"{frozen} The bank's fraud team will contact you about this payment."
+
+
+def _sealed_details(customer: CustomerHandle, alert: Alert) -> bytes:
+    """The alert's details, encrypted under the customer's key (bound to the alert id)."""
+    return customer.cipher.encrypt(
+        json.dumps(
+            {
+                "merchant": alert.merchant,
+                "amount": str(alert.amount),
+                "currency": alert.currency,
+                "card_last4": alert.card_last4,
+                "reason": alert.reason,
+            }
+        ).encode(),
+        f"alert:{alert.alert_id}",
+    )
 
 
 def _new_life(alert: Alert, received_at: datetime) -> dict[str, Any]:

@@ -8,7 +8,7 @@ bound to values after that (building one costs more than running it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Executable, Table, insert
@@ -36,3 +36,26 @@ def insert_once(conn: Connection, table: Table, values: Mapping[str, Any]) -> bo
         statement = build(table).on_conflict_do_nothing().returning(next(iter(table.columns)))
         _STATEMENTS[(dialect, table.name)] = statement
     return conn.execute(statement, dict(values)).first() is not None
+
+
+_MANY: dict[tuple[str, str, str], Executable] = {}
+
+
+def insert_many_once(
+    conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> set[Any]:
+    """Insert each of ``rows`` whose key is free, in one statement; the ``key`` column's
+    values of the rows inserted (a row whose primary or unique key exists is left out,
+    and nothing about it changes). ``rows`` must not repeat a key among themselves."""
+    if not rows:
+        return set()
+    dialect = conn.dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - not supported
+        return {row[key] for row in rows if insert_once(conn, table, row)}
+    statement = _MANY.get((dialect, table.name, key))
+    if statement is None:
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = build(table).on_conflict_do_nothing().returning(table.c[key])
+        _MANY[(dialect, table.name, key)] = statement
+    # Several rows with RETURNING: SQLAlchemy sends them as one multi-row INSERT.
+    return set(conn.execute(statement, [dict(row) for row in rows]).scalars())

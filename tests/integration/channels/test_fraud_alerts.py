@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -389,6 +390,45 @@ def test_alerts_posted_together_share_one_transaction_each_with_its_own_outcome(
     wait_for(graph, 4)
     time.sleep(0.5)
     assert len(graph.calls) == 4  # G-0, G-1 (once, though posted twice), G-7, G-2
+
+
+def test_a_batch_stores_its_keys_and_alerts_with_one_insert_each_as_if_sequential(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    url, app = bank
+    assert send(url, alert("H-0"), idempotency="h-used").status_code == 202
+    now = datetime.now(UTC)
+    batch = [
+        (alert("H-1"), "h-used"),  # a replay: H-1 is not stored by this post...
+        (alert("H-1"), "h-2"),  # ...so this one stores it
+        (alert("H-0"), "h-3"),  # stored before the batch: a retry
+        (alert("H-4"), "h-4"),
+    ]
+    inserts: list[str] = []
+    me = threading.get_ident()
+
+    def count(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        if threading.get_ident() == me and statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(statement.split("(", 1)[0].split()[-1].strip('"'))
+
+    sa.event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        replay, stored, retry, last = app.alerts.receive_many(
+            [AlertPost(Alert.parse(data, now), key) for data, key in batch]
+        )
+    finally:
+        sa.event.remove(app.engine, "before_cursor_execute", count)
+    assert isinstance(replay, BankRequestRefused) and replay.status == 409
+    assert isinstance(stored, dict) and stored["alert_id"] == "H-1"
+    assert isinstance(retry, dict) and retry == {**app.alerts.status("H-0"), "channels": ANY}
+    assert isinstance(last, dict) and last["status"] == "delivered"
+    assert inserts.count("bank_requests") == 1 and inserts.count("fraud_alerts") == 1
+    received = [
+        r.details()["alert"] for r in app.audit.records() if r.action == "fraud_alert_received"
+    ]
+    assert received == ["H-0", "H-1", "H-4"]
+    assert app.audit.verify().ok
 
 
 def test_concurrent_alert_posts_each_get_their_own_answer(
