@@ -15,6 +15,7 @@ from sqlalchemy import Engine, and_, select, update
 from openteller.services.bank_signing import signed_headers
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
+from openteller.store.timestamps import as_utc
 
 
 class AlertReports:
@@ -83,7 +84,7 @@ class AlertReports:
         now = self._clock()
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(table.c.alert_id, table.c.created_at)
+                select(table.c.alert_id, table.c.customer_id, table.c.created_at)
                 .where(
                     and_(
                         table.c.bank_id == self._bank_id,
@@ -101,7 +102,7 @@ class AlertReports:
                 {
                     "alert_id": row.alert_id,
                     "answer": "no_answer",
-                    "delivered_at": _utc(row.created_at).isoformat(),
+                    "delivered_at": as_utc(row.created_at).isoformat(),
                 },
                 separators=(",", ":"),
             ).encode()
@@ -113,16 +114,11 @@ class AlertReports:
                     .where(and_(table.c.bank_id == self._bank_id, table.c.alert_id == row.alert_id))
                     .values(escalated_at=now)
                 )
-                customer = conn.execute(
-                    select(table.c.customer_id).where(
-                        and_(table.c.bank_id == self._bank_id, table.c.alert_id == row.alert_id)
-                    )
-                ).scalar_one()
                 self._audit.append(
                     conn,
                     actor="openteller",
                     action="fraud_alert_escalated",
-                    customer_ref=str(customer),
+                    customer_ref=str(row.customer_id),
                     detail={"alert": row.alert_id},
                 )
             done += 1
@@ -149,11 +145,7 @@ def _report_body(row: Any) -> bytes:
         {
             "alert_id": row.alert_id,
             "answer": row.status,
-            "answered_at": _utc(row.answered_at).isoformat(),
+            "answered_at": as_utc(row.answered_at).isoformat(),
         },
         separators=(",", ":"),
     ).encode()
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -31,6 +31,7 @@ from openteller.store.audit_log import AuditLog
 from openteller.store.insert_once import insert_many_once, insert_once
 from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
+from openteller.store.timestamps import as_utc
 
 #: Queues an alert on one channel inside the caller's transaction:
 #: (connection, customer (looked up in this transaction), alert id, alert) -> messages queued.
@@ -329,7 +330,7 @@ class AlertService:
                 return self._answered(customer, was_me, details)
             if row.status != "delivered":
                 return "You have already answered this alert, thank you."
-            if _utc(row.expires_at) < now:
+            if as_utc(row.expires_at) < now:
                 return EXPIRED
             taken = conn.execute(
                 update(table)
@@ -397,16 +398,12 @@ def _life(row: Any) -> dict[str, Any]:
     return {
         "alert_id": row.alert_id,
         "status": row.status,
-        "created_at": _utc(row.created_at).isoformat(),
-        "expires_at": _utc(row.expires_at).isoformat(),
-        "answered_at": _utc(row.answered_at).isoformat() if row.answered_at else None,
-        "reported_at": _utc(row.reported_at).isoformat() if row.reported_at else None,
-        "escalated_at": _utc(row.escalated_at).isoformat() if row.escalated_at else None,
+        "created_at": as_utc(row.created_at).isoformat(),
+        "expires_at": as_utc(row.expires_at).isoformat(),
+        "answered_at": as_utc(row.answered_at).isoformat() if row.answered_at else None,
+        "reported_at": as_utc(row.reported_at).isoformat() if row.reported_at else None,
+        "escalated_at": as_utc(row.escalated_at).isoformat() if row.escalated_at else None,
     }
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 __all__ = [

@@ -53,6 +53,7 @@ from openteller.store.audit_log import AuditLog
 from openteller.store.channel_queue import Claimed, Inbox, Outbox
 from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
+from openteller.store.timestamps import as_utc
 
 CHANNEL = "messenger"
 #: Marks the Send API metadata that names our outbox message (see :class:`Echo`).
@@ -496,7 +497,7 @@ class MessengerService:
             ).all()
         cutoff = datetime.now(UTC) - STANDARD_WINDOW
         return [
-            (row.psid, row.last_inbound_at is not None and _utc(row.last_inbound_at) > cutoff)
+            (row.psid, row.last_inbound_at is not None and as_utc(row.last_inbound_at) > cutoff)
             for row in rows
         ]
 
@@ -602,7 +603,3 @@ class MessengerService:
 
 def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

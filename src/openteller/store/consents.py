@@ -12,10 +12,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from openteller.domain.consent import Consent, ConsentStatus, Purpose, Scope
 from openteller.store import schema
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+from openteller.store.timestamps import as_utc
 
 
 def _consent(row: object) -> Consent:
@@ -26,10 +23,10 @@ def _consent(row: object) -> Consent:
         channel=r.channel,  # type: ignore[attr-defined]
         purposes=frozenset(Purpose(p) for p in r.purposes.split(",") if p),  # type: ignore[attr-defined]
         scopes=frozenset(Scope(s) for s in r.scopes.split(",") if s),  # type: ignore[attr-defined]
-        created_at=_utc(r.created_at),  # type: ignore[attr-defined]
-        expires_at=_utc(r.expires_at),  # type: ignore[attr-defined]
+        created_at=as_utc(r.created_at),  # type: ignore[attr-defined]
+        expires_at=as_utc(r.expires_at),  # type: ignore[attr-defined]
         status=ConsentStatus(r.status),  # type: ignore[attr-defined]
-        status_changed_at=_utc(r.status_changed_at),  # type: ignore[attr-defined]
+        status_changed_at=as_utc(r.status_changed_at),  # type: ignore[attr-defined]
         transactions_from=r.transactions_from,  # type: ignore[attr-defined]
         transactions_until=r.transactions_until,  # type: ignore[attr-defined]
     )
