@@ -383,7 +383,14 @@ class App:
 
     @cached_property
     def ingest(self) -> IngestService:
-        return IngestService(self.engine, self.store)
+        second_process = self.settings.ingest_second_process
+        return IngestService(
+            self.engine,
+            self.store,
+            parallel_from_bytes=(
+                self.settings.ingest_second_process_from_bytes if second_process else None
+            ),
+        )
 
     @cached_property
     def rules(self) -> RulesService:

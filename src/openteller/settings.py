@@ -65,6 +65,18 @@ class Settings(BaseSettings):
             "live consent. Off by default: the bank keeps the data it holds anyway."
         ),
     )
+    ingest_second_process: bool = Field(
+        default=True,
+        description=(
+            "Ingest reads and enriches a large file in a second process while storing it "
+            "(only on a machine with more than one core)."
+        ),
+    )
+    ingest_second_process_from_bytes: int = Field(
+        default=8_000_000,
+        ge=0,
+        description="Files at least this large use the second process when it is on.",
+    )
     public_base_url: str = Field(
         default="http://localhost:8000",
         description="The bank-side address customers open links at (discreet-mode answers).",

@@ -1,16 +1,16 @@
 """The ingest use case: a bank file in, encrypted ledger blocks out, in one transaction.
 
 Stages per file: detect the format (unless given) -> the reader streams typed records ->
-text is sanitised (card numbers masked, CVVs dropped) -> merchant normalised and
-categorised -> dedupe key and stable id -> rows buffered per account-month and merged
-into the encrypted blocks. Any reader error, or any bad entry unless ``skip_bad``, rolls
-the whole file back: nothing is half-written.
+enrichment (``ingest_enrichment``: amounts checked, text sanitised, merchant normalised,
+categorised; for a large file in a second process, ``ingest_pipeline``) -> dedupe key ->
+rows buffered per account-month and merged into the encrypted blocks. Any reader error,
+or any bad entry unless ``skip_bad``, rolls the whole file back: nothing is half-written.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,23 +19,27 @@ from typing import BinaryIO
 from sqlalchemy import Connection, Engine
 
 from openteller.categorise.categoriser import Categoriser, CustomerRule
-from openteller.categorise.merchants import normalise_merchant, without_numbers
 from openteller.domain.accounts import mask
 from openteller.domain.card_numbers import sanitise
 from openteller.domain.errors import DomainError, IngestError, InvalidCurrency
-from openteller.domain.money import Money, check_currency, to_minor
-from openteller.domain.transactions import TransactionStatus
+from openteller.domain.money import Money, check_currency
 from openteller.ingest.base import SNIFF_BYTES, FormatReader
 from openteller.ingest.dedupe import DedupeKeys
 from openteller.ingest.records import (
     ParsedAccount,
     ParsedBalance,
-    ParsedTransaction,
     Problem,
     Record,
     Severity,
 )
 from openteller.ingest.registry import detect
+from openteller.services.ingest_enrichment import (
+    EnrichedTransaction,
+    Enricher,
+    Item,
+    UnusableTransaction,
+)
+from openteller.services.ingest_pipeline import enriched_in_child, usable_cores
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import (
     CustomerBeingErased,
@@ -46,8 +50,9 @@ from openteller.store.repository import (
 
 #: Rows buffered in memory before they are merged into blocks (bounds memory use).
 FLUSH_ROWS = 20_000
-#: Distinct descriptors remembered per file (bounds memory use).
-ENRICH_CACHE = 100_000
+#: Files at least this large are read and enriched in a second process (see
+#: ``ingest_pipeline``); below it, starting that process costs more than it saves.
+PARALLEL_FROM_BYTES = 8_000_000
 
 ProgressCallback = Callable[[int], None]
 
@@ -93,22 +98,16 @@ class _FileIngest:
         conn: Connection,
         store: LedgerStore,
         customer: CustomerHandle,
-        categoriser: Categoriser,
         report: FileReport,
     ) -> None:
         self.conn = conn
         self.store = store
         self.customer = customer
-        self.categoriser = categoriser
         self.report = report
         self.accounts: dict[str, tuple[str, str]] = {}  # file key -> (account id, currency)
         self.buffer: dict[tuple[str, int], list[LedgerRow]] = {}
         self.buffered = 0
         self.keys = DedupeKeys()
-        self.enriched: dict[tuple[str, str, str, str, str, str, int | bool], tuple[str, int]] = {}
-        self.rules_use_amounts = any(
-            r.min_amount is not None or r.max_amount is not None for r in categoriser.rules
-        )
 
     def account(self, record: ParsedAccount) -> None:
         if record.key in self.accounts:
@@ -152,80 +151,23 @@ class _FileIngest:
         del added  # an unchanged re-statement of a balance still counts as read
         self.report.balances += 1
 
-    def transaction(self, record: ParsedTransaction) -> None:
-        account_id = self._account_id(record.account_key, "a transaction")
+    def transaction(self, item: EnrichedTransaction) -> None:
+        account_id = self._account_id(item[0], "a transaction")
         self.report.transactions_read += 1
-        currency = check_currency(record.currency)
-        minor = to_minor(record.amount, currency)
-        description, counterparty, merchant, category = self._enrich(record, minor)
+        booking_date = item[2]
         key = self.keys.key(
             account=account_id,
-            bank_id=record.bank_id,
-            booking_date=record.booking_date,
-            amount_minor=minor,
-            currency=currency,
-            description=description,
+            bank_id=item[1],
+            booking_date=booking_date,
+            amount_minor=item[4],
+            currency=item[5],
+            description=item[8],
         )
-        row = LedgerRow(  # positional: this runs once per transaction
-            "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
-            key,
-            record.booking_date,
-            record.value_date,
-            minor,
-            currency,
-            category,
-            record.status is TransactionStatus.PENDING,
-            description,
-            merchant,
-            record.mcc,
-            counterparty,
-            sanitise(record.reference) if record.reference else "",
-            record.transaction_type,
-            record.category_hint,
-        )
-        self.buffer.setdefault((account_id, month_of(record.booking_date)), []).append(row)
+        row = LedgerRow("", key, *item[2:])  # id: derived from the key when read
+        self.buffer.setdefault((account_id, month_of(booking_date)), []).append(row)
         self.buffered += 1
         if self.buffered >= FLUSH_ROWS:
             self.flush()
-
-    def _enrich(self, record: ParsedTransaction, minor: int) -> tuple[str, str, str, int]:
-        """Sanitised description and counterparty, merchant and category of an entry.
-
-        The same descriptor recurs many times in a statement (a daily coffee, a monthly
-        bill), so merchant and category are remembered for the file, keyed by everything
-        they depend on: the descriptor with its digits collapsed (merchant cleaning and
-        categorisation ignore digits; customer rules may not, so with rules the exact
-        text), and the amount only when a customer rule looks at amounts. The sanitised
-        texts themselves are always computed from this entry's own text.
-        """
-        cache_key = (
-            record.description if self.categoriser.rules else without_numbers(record.description),
-            record.counterparty,
-            record.merchant_hint,
-            record.mcc,
-            record.transaction_type,
-            record.category_hint,
-            minor if self.rules_use_amounts else minor > 0,
-        )
-        description = sanitise(record.description)
-        counterparty = sanitise(record.counterparty) if record.counterparty else ""
-        cached = self.enriched.get(cache_key)
-        if cached is not None:
-            return description, counterparty, cached[0], cached[1]
-        merchant = normalise_merchant(description, counterparty, sanitise(record.merchant_hint))
-        category = self.categoriser.categorise(
-            merchant=merchant,
-            description=description,
-            amount=record.amount,
-            mcc=record.mcc,
-            counterparty=counterparty,
-            transaction_type=record.transaction_type,
-            category_hint=record.category_hint,
-        )
-        if len(self.enriched) >= ENRICH_CACHE:
-            self.enriched.clear()
-        self.enriched[cache_key] = (merchant, int(category))
-        return description, counterparty, merchant, int(category)
 
     def flush(self) -> None:
         added, duplicates = self.store.merge_batches(self.conn, self.customer, self.buffer)
@@ -236,11 +178,23 @@ class _FileIngest:
 
 
 class IngestService:
-    """Ingests bank files for customers of one bank."""
+    """Ingests bank files for customers of one bank.
 
-    def __init__(self, engine: Engine, store: LedgerStore) -> None:
+    A file of at least ``parallel_from_bytes`` is read and enriched in a second process
+    while this one stores it (``ingest_pipeline``), when the machine has a core to spare;
+    ``parallel_from_bytes=None`` keeps every file in this process.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: LedgerStore,
+        *,
+        parallel_from_bytes: int | None = PARALLEL_FROM_BYTES,
+    ) -> None:
         self.engine = engine
         self.store = store
+        self.parallel_from_bytes = parallel_from_bytes
 
     def ingest_file(
         self,
@@ -260,6 +214,7 @@ class IngestService:
             with path.open("rb") as handle:
                 reader = self._choose_reader(handle, path, readers, format_name)
                 report.format = reader.name
+                in_child = self._read_in_child(path)
                 with self.engine.begin() as conn:
                     self.store.ensure_bank(conn)
                     customer = self.store.get_or_create_customer(conn, customer_external_id)
@@ -268,9 +223,12 @@ class IngestService:
                             CustomerRule.from_dict(data)
                             for _number, data in self.store.list_rules(conn, customer)
                         ]
-                    categoriser = Categoriser(rules)
-                    state = _FileIngest(conn, self.store, customer, categoriser, report)
-                    self._consume_without_gc(reader, handle, path, state, progress)
+                    state = _FileIngest(conn, self.store, customer, report)
+                    if in_child:
+                        batches = enriched_in_child(path, reader, rules)
+                    else:
+                        batches = _enriched_here(handle, path, reader, rules)
+                    _consume_without_gc(batches, state, path.name, progress)
                     errors = [p for p in report.problems if p.severity is Severity.ERROR]
                     if errors and not skip_bad:
                         raise IngestRejected(path.name, report.problems)
@@ -281,6 +239,13 @@ class IngestService:
         except OSError as exc:
             self._reset(report, "failed", f"{path}: cannot read the file: {exc.strerror or exc}")
         return report
+
+    def _read_in_child(self, path: Path) -> bool:
+        return (
+            self.parallel_from_bytes is not None
+            and path.stat().st_size >= self.parallel_from_bytes
+            and usable_cores() > 1
+        )
 
     def ingest_records(
         self, records: Iterable[Record], source: str, customer_external_id: str
@@ -296,9 +261,9 @@ class IngestService:
                     CustomerRule.from_dict(data)
                     for _number, data in self.store.list_rules(conn, customer)
                 ]
-                state = _FileIngest(conn, self.store, customer, Categoriser(rules), report)
-                for record in records:
-                    _apply(state, record, source)
+                state = _FileIngest(conn, self.store, customer, report)
+                for item in Enricher(Categoriser(rules)).items(records, source):
+                    _apply(state, item, source)
                 state.flush()
                 if any(p.severity is Severity.ERROR for p in report.problems):
                     raise IngestRejected(source, report.problems)
@@ -332,60 +297,61 @@ class IngestService:
             raise IngestError(f"{path.name}: the file is empty")
         return detect(head, path.name, readers)
 
-    @staticmethod
-    def _consume_without_gc(
-        reader: FormatReader,
-        handle: BinaryIO,
-        path: Path,
-        state: _FileIngest,
-        progress: ProgressCallback | None,
-    ) -> None:
-        """Ingest makes millions of short-lived, acyclic objects; the cyclic garbage
-        collector's passes over them cost a fifth of the time, so it pauses meanwhile."""
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            IngestService._consume(reader, handle, path, state, progress)
-        finally:
-            if was_enabled:
-                gc.enable()
 
-    @staticmethod
-    def _consume(
-        reader: FormatReader,
-        handle: BinaryIO,
-        path: Path,
-        state: _FileIngest,
-        progress: ProgressCallback | None,
-    ) -> None:
-        for count, record in enumerate(reader.read(handle, path.name), start=1):
-            _apply(state, record, path.name)
-            if progress is not None and count % 2000 == 0:
-                progress(handle.tell())
-        state.flush()
-        if progress is not None:
-            progress(handle.tell())
+def _enriched_here(
+    handle: BinaryIO, path: Path, reader: FormatReader, rules: list[CustomerRule]
+) -> Iterator[tuple[list[Item], int]]:
+    """Batches of enriched items read in this process, each with the bytes read so far."""
+    batch: list[Item] = []
+    for item in Enricher(Categoriser(rules)).items(reader.read(handle, path.name), path.name):
+        batch.append(item)
+        if len(batch) >= 2000:
+            yield batch, handle.tell()
+            batch = []
+    yield batch, handle.tell()
 
 
-def _apply(state: _FileIngest, record: Record, source: str) -> None:
-    """One record into the ingest; a record that breaks a rule becomes a problem."""
+def _consume_without_gc(
+    batches: Iterator[tuple[list[Item], int]],
+    state: _FileIngest,
+    source: str,
+    progress: ProgressCallback | None,
+) -> None:
+    """Ingest makes millions of short-lived, acyclic objects; the cyclic garbage
+    collector's passes over them cost a fifth of the time, so it pauses meanwhile."""
+    was_enabled = gc.isenabled()
+    gc.disable()
     try:
-        if isinstance(record, ParsedTransaction):
-            state.transaction(record)
-        elif isinstance(record, ParsedAccount):
-            state.account(record)
-        elif isinstance(record, ParsedBalance):
-            state.balance(record)
-        elif isinstance(record, Problem):
-            state.report.problems.append(record)
-    except DomainError as exc:
-        if isinstance(record, Problem):  # pragma: no cover - problems cannot fail
-            raise
-        state.report.problems.append(Problem(source, record.position, _field_of(exc), str(exc)))
+        for batch, position in batches:
+            for item in batch:
+                _apply(state, item, source)
+            if progress is not None:
+                progress(position)
+        state.flush()
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
-def _field_of(exc: DomainError) -> str:
-    return "currency" if isinstance(exc, InvalidCurrency) else "amount"
+def _apply(state: _FileIngest, item: Item, source: str) -> None:
+    """One item into the ingest; a record that breaks a rule becomes a problem."""
+    kind = type(item)
+    if kind is tuple:  # an EnrichedTransaction
+        state.transaction(item)  # type: ignore[arg-type]
+    elif kind is UnusableTransaction:
+        state.report.transactions_read += 1
+        state.report.problems.append(item.problem)  # type: ignore[union-attr]
+    elif isinstance(item, Problem):
+        state.report.problems.append(item)
+    elif isinstance(item, ParsedAccount | ParsedBalance):
+        try:
+            if isinstance(item, ParsedAccount):
+                state.account(item)
+            else:
+                state.balance(item)
+        except DomainError as exc:
+            field = "currency" if isinstance(exc, InvalidCurrency) else "amount"
+            state.report.problems.append(Problem(source, item.position, field, str(exc)))
 
 
 def amount_text(minor: int, currency: str) -> str:
