@@ -1,8 +1,8 @@
 """The ingest use case: a bank file in, encrypted ledger blocks out, in one transaction.
 
 Stages per file: detect the format (unless given) -> the reader streams typed records ->
-enrichment (``ingest_enrichment``: amounts checked, text sanitised, merchant normalised,
-categorised; for a large file in a second process, ``ingest_pipeline``) -> dedupe key ->
+preparation (``ingest_enrichment``: amounts checked, text sanitised; for a large file in a
+second process, ``ingest_pipeline``) -> merchant normalised, categorised -> dedupe key ->
 rows buffered per account-month and merged into the encrypted blocks. Any reader error,
 or any bad entry unless ``skip_bad``, rolls the whole file back: nothing is half-written.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sqlalchemy import Connection, Engine
 
@@ -34,12 +34,14 @@ from openteller.ingest.records import (
 )
 from openteller.ingest.registry import detect
 from openteller.services.ingest_enrichment import (
-    EnrichedTransaction,
-    Enricher,
+    CategorisedTransaction,
     Item,
+    MerchantsAndCategories,
+    PreparedTransaction,
     UnusableTransaction,
+    prepared_items,
 )
-from openteller.services.ingest_pipeline import enriched_in_child, usable_cores
+from openteller.services.ingest_pipeline import prepared_in_child, usable_cores
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import (
     CustomerBeingErased,
@@ -50,7 +52,7 @@ from openteller.store.repository import (
 
 #: Rows buffered in memory before they are merged into blocks (bounds memory use).
 FLUSH_ROWS = 20_000
-#: Files at least this large are read and enriched in a second process (see
+#: Files at least this large are read and prepared in a second process (see
 #: ``ingest_pipeline``); below it, starting that process costs more than it saves.
 PARALLEL_FROM_BYTES = 8_000_000
 
@@ -98,11 +100,13 @@ class _FileIngest:
         conn: Connection,
         store: LedgerStore,
         customer: CustomerHandle,
+        categoriser: Categoriser,
         report: FileReport,
     ) -> None:
         self.conn = conn
         self.store = store
         self.customer = customer
+        self.merchants_and_categories = MerchantsAndCategories(categoriser)
         self.report = report
         self.accounts: dict[str, tuple[str, str]] = {}  # file key -> (account id, currency)
         self.buffer: dict[tuple[str, int], list[LedgerRow]] = {}
@@ -151,19 +155,55 @@ class _FileIngest:
         del added  # an unchanged re-statement of a balance still counts as read
         self.report.balances += 1
 
-    def transaction(self, item: EnrichedTransaction) -> None:
-        account_id = self._account_id(item[0], "a transaction")
+    def transaction(self, item: PreparedTransaction | CategorisedTransaction) -> None:
+        if len(item) == 16:  # categorised where it was prepared
+            categorised = cast(CategorisedTransaction, item)
+            merchant, category = categorised[14], categorised[15]
+        else:
+            merchant, category = self.merchants_and_categories.of(cast(PreparedTransaction, item))
+        (
+            account_key,
+            bank_id,
+            booking_date,
+            value_date,
+            minor,
+            currency,
+            pending,
+            description,
+            counterparty,
+            _merchant_hint,
+            mcc,
+            reference,
+            transaction_type,
+            category_hint,
+        ) = item[:14]
+        account_id = self._account_id(account_key, "a transaction")
         self.report.transactions_read += 1
-        booking_date = item[2]
         key = self.keys.key(
             account=account_id,
-            bank_id=item[1],
+            bank_id=bank_id,
             booking_date=booking_date,
-            amount_minor=item[4],
-            currency=item[5],
-            description=item[8],
+            amount_minor=minor,
+            currency=currency,
+            description=description,
         )
-        row = LedgerRow("", key, *item[2:])  # id: derived from the key when read
+        row = LedgerRow(  # positional: this runs once per transaction
+            "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
+            key,
+            booking_date,
+            value_date,
+            minor,
+            currency,
+            category,
+            pending,
+            description,
+            merchant,
+            mcc,
+            counterparty,
+            reference,
+            transaction_type,
+            category_hint,
+        )
         self.buffer.setdefault((account_id, month_of(booking_date)), []).append(row)
         self.buffered += 1
         if self.buffered >= FLUSH_ROWS:
@@ -180,7 +220,7 @@ class _FileIngest:
 class IngestService:
     """Ingests bank files for customers of one bank.
 
-    A file of at least ``parallel_from_bytes`` is read and enriched in a second process
+    A file of at least ``parallel_from_bytes`` is read and prepared in a second process
     while this one stores it (``ingest_pipeline``), when the machine has a core to spare;
     ``parallel_from_bytes=None`` keeps every file in this process.
     """
@@ -223,11 +263,11 @@ class IngestService:
                             CustomerRule.from_dict(data)
                             for _number, data in self.store.list_rules(conn, customer)
                         ]
-                    state = _FileIngest(conn, self.store, customer, report)
+                    state = _FileIngest(conn, self.store, customer, Categoriser(rules), report)
                     if in_child:
-                        batches = enriched_in_child(path, reader, rules)
+                        batches = prepared_in_child(path, reader, rules)
                     else:
-                        batches = _enriched_here(handle, path, reader, rules)
+                        batches = _prepared_here(handle, path, reader)
                     _consume_without_gc(batches, state, path.name, progress)
                     errors = [p for p in report.problems if p.severity is Severity.ERROR]
                     if errors and not skip_bad:
@@ -261,8 +301,8 @@ class IngestService:
                     CustomerRule.from_dict(data)
                     for _number, data in self.store.list_rules(conn, customer)
                 ]
-                state = _FileIngest(conn, self.store, customer, report)
-                for item in Enricher(Categoriser(rules)).items(records, source):
+                state = _FileIngest(conn, self.store, customer, Categoriser(rules), report)
+                for item in prepared_items(records, source):
                     _apply(state, item, source)
                 state.flush()
                 if any(p.severity is Severity.ERROR for p in report.problems):
@@ -298,12 +338,12 @@ class IngestService:
         return detect(head, path.name, readers)
 
 
-def _enriched_here(
-    handle: BinaryIO, path: Path, reader: FormatReader, rules: list[CustomerRule]
+def _prepared_here(
+    handle: BinaryIO, path: Path, reader: FormatReader
 ) -> Iterator[tuple[list[Item], int]]:
-    """Batches of enriched items read in this process, each with the bytes read so far."""
+    """Batches of prepared items read in this process, each with the bytes read so far."""
     batch: list[Item] = []
-    for item in Enricher(Categoriser(rules)).items(reader.read(handle, path.name), path.name):
+    for item in prepared_items(reader.read(handle, path.name), path.name):
         batch.append(item)
         if len(batch) >= 2000:
             yield batch, handle.tell()
@@ -336,7 +376,7 @@ def _consume_without_gc(
 def _apply(state: _FileIngest, item: Item, source: str) -> None:
     """One item into the ingest; a record that breaks a rule becomes a problem."""
     kind = type(item)
-    if kind is tuple:  # an EnrichedTransaction
+    if kind is tuple:  # a PreparedTransaction
         state.transaction(item)  # type: ignore[arg-type]
     elif kind is UnusableTransaction:
         state.report.transactions_read += 1

@@ -1,9 +1,11 @@
 """What ingest does to each transaction before storage, with no database in sight.
 
-Per transaction: the currency is checked and the amount turned into minor units, text is
-sanitised (card numbers masked, CVVs dropped), the merchant is normalised and the entry
-categorised. None of it needs the database, so it can run beside the reader in another
-process (``ingest_pipeline``) while the ingest's own process stores the rows.
+Two stages. ``prepare``: the currency is checked, the amount turned into minor units and
+the text sanitised (card numbers masked, CVVs dropped); it needs nothing but the record,
+so for a large file it runs beside the reader in a second process (``ingest_pipeline``).
+``MerchantsAndCategories``: the merchant is normalised and the entry categorised under
+the customer's rules, remembered per descriptor; it runs where the rows are stored. The
+split puts about half of the per-row work on each side of the pipe.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from openteller.categorise.categoriser import Categoriser
 from openteller.categorise.merchants import normalise_merchant, without_numbers
 from openteller.domain.card_numbers import sanitise
 from openteller.domain.errors import DomainError, InvalidCurrency
-from openteller.domain.money import check_currency, to_minor
+from openteller.domain.money import Money, check_currency, to_minor
 from openteller.domain.transactions import TransactionStatus
 from openteller.ingest.records import (
     ParsedAccount,
@@ -29,14 +31,20 @@ from openteller.ingest.records import (
 #: Distinct descriptors remembered per file (bounds memory use).
 ENRICH_CACHE = 100_000
 
+#: A transaction checked and sanitised, ready to be categorised and stored: account key,
+#: bank id, booking date, value date, amount in minor units, currency, pending,
+#: description, counterparty, merchant hint, MCC, reference, transaction type, category
+#: hint. A plain tuple: a named one costs several times as much to build, and to send
+#: to another process.
+PreparedTransaction = tuple[
+    str, str, date, date | None, int, str, bool, str, str, str, str, str, str, str
+]
 
-#: A transaction ready for storage: the file's account key and the bank's own id, then
-#: the fields of a ``LedgerRow`` from ``booking_date`` on (booking date, value date, amount
-#: in minor units, currency, category, pending, description, merchant, MCC, counterparty,
-#: reference, transaction type, category hint). A plain tuple: a named one costs several
-#: times as much to build, and to send to another process.
-EnrichedTransaction = tuple[
-    str, str, date, date | None, int, str, int, bool, str, str, str, str, str, str, str
+
+#: A prepared transaction with its merchant and category number appended (categorised
+#: where it was prepared; see ``ingest_pipeline``).
+CategorisedTransaction = tuple[
+    str, str, date, date | None, int, str, bool, str, str, str, str, str, str, str, str, int
 ]
 
 
@@ -46,91 +54,101 @@ class UnusableTransaction(NamedTuple):
     problem: Problem
 
 
-#: What enrichment hands on to storage, in file order.
-Item = EnrichedTransaction | UnusableTransaction | ParsedAccount | ParsedBalance | Problem
+#: What preparation hands on to storage, in file order.
+Item = (
+    PreparedTransaction
+    | CategorisedTransaction
+    | UnusableTransaction
+    | ParsedAccount
+    | ParsedBalance
+    | Problem
+)
 
 
-class Enricher:
-    """Enriches the transactions of one file for one customer (their rules first).
+def prepared_items(records: Iterable[Record], source: str) -> Iterator[Item]:
+    """``records`` in file order, each transaction prepared or marked unusable."""
+    for record in records:
+        if isinstance(record, ParsedTransaction):
+            try:
+                yield prepare(record)
+            except DomainError as exc:
+                field = "currency" if isinstance(exc, InvalidCurrency) else "amount"
+                yield UnusableTransaction(Problem(source, record.position, field, str(exc)))
+        else:
+            yield record
+
+
+def prepare(record: ParsedTransaction) -> PreparedTransaction:
+    """One transaction checked and sanitised; :class:`DomainError` for a bad currency
+    or amount."""
+    currency = check_currency(record.currency)
+    return (
+        record.account_key,
+        record.bank_id,
+        record.booking_date,
+        record.value_date,
+        to_minor(record.amount, currency),
+        currency,
+        record.status is TransactionStatus.PENDING,
+        sanitise(record.description),
+        sanitise(record.counterparty) if record.counterparty else "",
+        sanitise(record.merchant_hint) if record.merchant_hint else "",
+        record.mcc,
+        sanitise(record.reference) if record.reference else "",
+        record.transaction_type,
+        record.category_hint,
+    )
+
+
+class MerchantsAndCategories:
+    """Merchant and category of the prepared transactions of one file, for one customer
+    (their rules first).
 
     The same descriptor recurs many times in a statement (a daily coffee, a monthly
     bill), so merchant and category are remembered for the file, keyed by everything
     they depend on: the descriptor with its digits collapsed (merchant cleaning and
     categorisation ignore digits; customer rules may not, so with rules the exact text),
-    and the amount only when a customer rule looks at amounts. The sanitised texts
-    themselves are always computed from each entry's own text.
+    and the amount only when a customer rule looks at amounts.
     """
 
     def __init__(self, categoriser: Categoriser) -> None:
         self.categoriser = categoriser
         self._cache: dict[tuple[str, str, str, str, str, str, int | bool], tuple[str, int]] = {}
+        self._exact = bool(categoriser.rules)
         self._rules_use_amounts = any(
             r.min_amount is not None or r.max_amount is not None for r in categoriser.rules
         )
 
-    def items(self, records: Iterable[Record], source: str) -> Iterator[Item]:
-        """``records`` in file order, each transaction enriched or marked unusable."""
-        enrich = self.enrich
-        for record in records:
-            if isinstance(record, ParsedTransaction):
-                try:
-                    yield enrich(record)
-                except DomainError as exc:
-                    field = "currency" if isinstance(exc, InvalidCurrency) else "amount"
-                    yield UnusableTransaction(Problem(source, record.position, field, str(exc)))
-            else:
-                yield record
-
-    def enrich(self, record: ParsedTransaction) -> EnrichedTransaction:
-        """One transaction, enriched; :class:`DomainError` for a bad currency or amount."""
-        currency = check_currency(record.currency)
-        minor = to_minor(record.amount, currency)
+    def of(self, item: PreparedTransaction) -> tuple[str, int]:
+        """(merchant, category number) of one prepared transaction."""
+        minor = item[4]
         cache_key = (
-            record.description if self.categoriser.rules else without_numbers(record.description),
-            record.counterparty,
-            record.merchant_hint,
-            record.mcc,
-            record.transaction_type,
-            record.category_hint,
+            item[7] if self._exact else without_numbers(item[7]),
+            item[8],
+            item[9],
+            item[10],
+            item[12],
+            item[13],
             minor if self._rules_use_amounts else minor > 0,
         )
-        description = sanitise(record.description)
-        counterparty = sanitise(record.counterparty) if record.counterparty else ""
-        cached = self._cache.get(cache_key)
-        if cached is None:
-            cached = self._categorise(record, description, counterparty)
+        found = self._cache.get(cache_key)
+        if found is None:
+            found = self._categorise(item)
             if len(self._cache) >= ENRICH_CACHE:
                 self._cache.clear()
-            self._cache[cache_key] = cached
-        return (
-            record.account_key,
-            record.bank_id,
-            record.booking_date,
-            record.value_date,
-            minor,
-            currency,
-            cached[1],
-            record.status is TransactionStatus.PENDING,
-            description,
-            cached[0],
-            record.mcc,
-            counterparty,
-            sanitise(record.reference) if record.reference else "",
-            record.transaction_type,
-            record.category_hint,
-        )
+            self._cache[cache_key] = found
+        return found
 
-    def _categorise(
-        self, record: ParsedTransaction, description: str, counterparty: str
-    ) -> tuple[str, int]:
-        merchant = normalise_merchant(description, counterparty, sanitise(record.merchant_hint))
+    def _categorise(self, item: PreparedTransaction) -> tuple[str, int]:
+        (_, _, _, _, minor, currency, _, description, counterparty, hint, mcc, _, kind, bank) = item
+        merchant = normalise_merchant(description, counterparty, hint)
         category = self.categoriser.categorise(
             merchant=merchant,
             description=description,
-            amount=record.amount,
-            mcc=record.mcc,
+            amount=Money.from_minor(minor, currency).amount,
+            mcc=mcc,
             counterparty=counterparty,
-            transaction_type=record.transaction_type,
-            category_hint=record.category_hint,
+            transaction_type=kind,
+            category_hint=bank,
         )
         return merchant, int(category)

@@ -1,8 +1,9 @@
-"""Reading and enriching a large bank file in a second process, beside storage.
+"""Reading and preparing a large bank file in a second process, beside storage.
 
-Parsing and enrichment are pure CPU work on one file; storage (dedupe, encryption,
-database writes) is the rest. On a machine with two or more cores the ingest of a large
-file reads and enriches in a child process and stores in its own, so the two overlap.
+Parsing and preparation (amounts checked, text sanitised) are pure CPU work on one file;
+categorisation and storage (dedupe, encryption, database writes) are the rest, about as
+much again. On a machine with two or more cores the ingest of a large file reads and
+prepares in a child process and categorises and stores in its own, so the two overlap.
 The child sends items in file order, in batches, through a pipe (memory stays bounded:
 the child waits when storage falls behind). The database transaction stays in
 the ingest's own process, so a file that fails still leaves nothing behind: an error in
@@ -18,6 +19,7 @@ import os
 import pickle
 import subprocess
 import sys
+import termios
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -26,7 +28,11 @@ from typing import IO, Any
 from openteller.categorise.categoriser import Categoriser, CustomerRule
 from openteller.domain.errors import DomainError, IngestError
 from openteller.ingest.base import FormatReader
-from openteller.services.ingest_enrichment import Enricher, Item
+from openteller.services.ingest_enrichment import (
+    Item,
+    MerchantsAndCategories,
+    prepared_items,
+)
 
 #: Items per message from the child (large enough that pickling overhead is small).
 BATCH_ITEMS = 2_000
@@ -47,32 +53,35 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def enriched_in_child(
+def prepared_in_child(
     path: Path, reader: FormatReader, rules: Sequence[CustomerRule]
 ) -> Iterator[tuple[list[Item], int]]:
-    """Batches of enriched items from ``path``, each with the bytes read so far; an
-    error of the reader or of enrichment is raised here as it was raised there.
+    """Batches of prepared items from ``path``, some of them categorised under
+    ``rules`` (see ``_read_and_prepare``), each with the bytes read so far; an error of
+    the reader or of preparation is raised here as it was raised there.
 
     The child is a fresh interpreter running this module (not a fork: no inherited
     database connections or threads, and not ``multiprocessing``, which would re-run the
-    caller's main script). Its work arrives as pickles on its standard input; its
-    batches come back as pickles on its standard output, whose pipe bounds how far it
+    caller's main script). Its job arrives as a pickle on its standard input, followed
+    by one byte per batch saying whether this side was the slower one; its batches come
+    back as length-prefixed pickles on its standard output, whose pipe bounds how far it
     can run ahead of storage.
     """
     child = subprocess.Popen(
         [sys.executable, "-m", __name__],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        bufsize=0,
     )
     assert child.stdin is not None and child.stdout is not None
     _widen(child.stdout)
     try:
-        with child.stdin:
-            pickle.dump((str(path), reader, tuple(rules)), child.stdin)
+        _write_framed(child.stdin, (str(path), reader, tuple(rules)))
         while True:
             kind, payload, position = _next_message(child.stdout, child, path)
             if kind == _BATCH:
                 yield payload, position
+                _tell_child(child.stdin, behind=_queued_bytes(child.stdout) > 0)
             elif kind == _DONE:
                 return
             elif kind == _FAILED:
@@ -83,6 +92,7 @@ def enriched_in_child(
         if child.poll() is None:
             child.kill()
         child.wait()
+        child.stdin.close()
         child.stdout.close()
 
 
@@ -95,9 +105,15 @@ def _widen(pipe: IO[bytes]) -> None:
             fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
 
 
+def _tell_child(stdin: IO[bytes], *, behind: bool) -> None:
+    """Whether the next batch was already waiting when this side asked for it."""
+    with contextlib.suppress(BrokenPipeError):  # the child has finished or failed
+        stdin.write(b"1" if behind else b"0")
+
+
 def _next_message(stream: IO[bytes], child: subprocess.Popen[bytes], path: Path) -> Any:
     try:
-        return pickle.load(stream)
+        return pickle.loads(_read_framed(stream))
     except (EOFError, pickle.UnpicklingError):
         code = child.wait()
         raise IngestError(
@@ -105,32 +121,109 @@ def _next_message(stream: IO[bytes], child: subprocess.Popen[bytes], path: Path)
         ) from None
 
 
-def _read_and_enrich(
-    path: str, reader: FormatReader, rules: tuple[CustomerRule, ...], out: IO[bytes]
+def _write_framed(stream: IO[bytes], message: object) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _read_framed(stream: IO[bytes]) -> bytes:
+    size = int.from_bytes(_read_exactly(stream, 8), "big")
+    return _read_exactly(stream, size)
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    """``size`` bytes from an unbuffered pipe (reads may return less); EOFError at its end."""
+    data = bytearray(size)
+    view = memoryview(data)
+    done = 0
+    while done < size:
+        got = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not got:
+            raise EOFError
+        done += got
+    return bytes(data)
+
+
+def _read_and_prepare(
+    path: str,
+    reader: FormatReader,
+    rules: tuple[CustomerRule, ...],
+    out: IO[bytes],
+    feedback: _Feedback,
 ) -> None:
-    """The child's work: read, enrich, send batches; then ``done`` or the error."""
+    """The child's work: read, prepare, send batches; then ``done`` or the error.
+
+    Which side categorises is decided batch by batch. When the ingest found its last
+    batch already waiting, it is the slower side, and the child categorises the next
+    batch itself; otherwise it leaves categorisation to the ingest. A reader slower than
+    storage (OFX) so sends prepared batches, a fast one (CSV) many categorised ones, and
+    neither side waits long for the other.
+    """
     gc.disable()  # millions of short-lived acyclic objects (see IngestService)
     source = Path(path).name
+    categorise = MerchantsAndCategories(Categoriser(rules))
     try:
-        enricher = Enricher(Categoriser(rules))
         with open(path, "rb") as handle:
             batch: list[Item] = []
-            for item in enricher.items(reader.read(handle, source), source):
+            for item in prepared_items(reader.read(handle, source), source):
                 batch.append(item)
                 if len(batch) >= BATCH_ITEMS:
-                    _send(out, (_BATCH, batch, handle.tell()))
+                    _send_batch(out, batch, handle.tell(), feedback, categorise)
                     batch = []
-            _send(out, (_BATCH, batch, handle.tell()))
-        _send(out, (_DONE, None, 0))
+            _send_batch(out, batch, handle.tell(), feedback, categorise)
+        _write_framed(out, (_DONE, None, 0))
     except (IngestError, DomainError, OSError) as exc:
-        _send(out, _failure(exc))
+        _write_framed(out, _failure(exc))
     except Exception:  # a reader bug: its traceback goes back to the ingest
-        _send(out, (_CRASHED, traceback.format_exc(limit=8), 0))
+        _write_framed(out, (_CRASHED, traceback.format_exc(limit=8), 0))
 
 
-def _send(out: IO[bytes], message: tuple[str, Any, int]) -> None:
-    out.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
-    out.flush()
+def _send_batch(
+    out: IO[bytes],
+    batch: list[Item],
+    position: int,
+    feedback: _Feedback,
+    categorise: MerchantsAndCategories,
+) -> None:
+    if feedback.ingest_behind():
+        batch = _categorised(batch, categorise)
+    _write_framed(out, (_BATCH, batch, position))
+
+
+def _categorised(batch: list[Item], categorise: MerchantsAndCategories) -> list[Item]:
+    return [
+        (*item, *categorise.of(item)) if type(item) is tuple else item  # type: ignore[arg-type]
+        for item in batch
+    ]
+
+
+def _queued_bytes(out: IO[bytes]) -> int:
+    """Bytes written to the pipe and not yet read (0 where the system cannot say)."""
+    try:
+        answer = fcntl.ioctl(out.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return 0
+    return int.from_bytes(answer, sys.byteorder, signed=True)
+
+
+class _Feedback:
+    """The ingest's word, batch by batch, on whether it is the slower side."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.behind = False
+        os.set_blocking(fd, False)
+
+    def ingest_behind(self) -> bool:
+        """The latest word (or the one before, when no new word has arrived)."""
+        try:
+            news = os.read(self.fd, 4096)
+        except BlockingIOError:
+            return self.behind
+        if news:
+            self.behind = news[-1:] == b"1"
+        return self.behind
 
 
 def _failure(exc: Exception) -> tuple[str, Any, int]:
@@ -147,9 +240,10 @@ def _child_main() -> None:
     library prints goes to standard error instead."""
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    path, reader, rules = pickle.load(sys.stdin.buffer)
+    stdin = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
+    path, reader, rules = pickle.loads(_read_framed(stdin))
     try:
-        _read_and_enrich(path, reader, rules, out)
+        _read_and_prepare(path, reader, rules, out, _Feedback(stdin.fileno()))
     except BrokenPipeError:  # the ingest stopped listening (it failed or was stopped)
         pass
     finally:

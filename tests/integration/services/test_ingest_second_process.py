@@ -6,6 +6,8 @@ cores even on a machine with one) and compares with the ingest in one process.
 
 from __future__ import annotations
 
+import io
+import pickle
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -15,15 +17,19 @@ from typing import Any
 import pytest
 
 from openteller.bootstrap import App
+from openteller.categorise.rules import CustomerRule
 from openteller.cli_privacy import OPERATOR
+from openteller.demo.files import write_csv
+from openteller.demo.generator import generate
 from openteller.domain.accounts import AccountType
+from openteller.domain.categories import Category
 from openteller.domain.errors import DomainError, IngestError
 from openteller.ingest.base import FormatReader
 from openteller.ingest.records import ParsedAccount, ParsedTransaction, Position, Record
 from openteller.ingest.registry import build_readers
 from openteller.services import ingest as ingest_module
-from openteller.services.ingest import FileReport, IngestService, _enriched_here
-from openteller.services.ingest_pipeline import enriched_in_child
+from openteller.services.ingest import FileReport, IngestService, _prepared_here
+from openteller.services.ingest_pipeline import _read_and_prepare, _read_framed, prepared_in_child
 from tests.db import make_settings
 from tests.samples import FIXTURES, REPO_ROOT
 from tests.scripted_readers import (
@@ -120,11 +126,12 @@ def outcome(report: FileReport) -> tuple[object, ...]:
     )
 
 
-def stored(app: App, customer: str) -> list[tuple[object, ...]]:
-    return [
+def stored(app: App, customer: str) -> list[tuple[Any, ...]]:
+    """A customer's transactions (sorted: the order within a day follows their ids)."""
+    return sorted(
         (t.booking_date, t.amount.amount, t.description, t.merchant, t.category.slug, t.status)
         for t in app.access.transactions(customer, OPERATOR)
-    ]
+    )
 
 
 def items_or_error(batches: Iterator[tuple[list[Any], int]]) -> tuple[list[Any], str]:
@@ -138,11 +145,11 @@ def items_or_error(batches: Iterator[tuple[list[Any], int]]) -> tuple[list[Any],
 
 
 @pytest.mark.parametrize("path", BANK_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_every_sample_reads_and_enriches_the_same_in_a_second_process(path: Path) -> None:
+def test_every_sample_reads_and_prepares_the_same_in_a_second_process(path: Path) -> None:
     reader = build_readers()[path.parent.name]  # folders are named by format
     with path.open("rb") as handle:
-        here = items_or_error(_enriched_here(handle, path, reader, []))
-    there = items_or_error(enriched_in_child(path, reader, []))
+        here = items_or_error(_prepared_here(handle, path, reader))
+    there = items_or_error(prepared_in_child(path, reader, []))
     assert there == here
     assert here[0] or here[1], "the sample gave neither items nor an error"
 
@@ -261,3 +268,44 @@ def test_the_settings_choose_the_second_process(
 def assert_nothing_stored(app: App, customer: str) -> None:
     with pytest.raises(Exception, match="no customer"):
         app.access.transactions(customer, OPERATOR)
+
+
+class _AlwaysBehind:
+    """Feedback from an ingest that always found its next batch waiting."""
+
+    def ingest_behind(self) -> bool:
+        return True
+
+
+def _categorised_by_the_child(
+    path: Path, reader: FormatReader, rules: Any
+) -> Iterator[tuple[list[Any], int]]:
+    """What the second process sends when the ingest is always the slower side, made
+    in this process: every batch categorised where it was prepared."""
+    sent = io.BytesIO()
+    _read_and_prepare(str(path), reader, tuple(rules), sent, _AlwaysBehind())  # type: ignore[arg-type]
+    sent.seek(0)
+    while (message := pickle.loads(_read_framed(sent)))[0] == "batch":
+        yield message[1], message[2]
+
+
+def test_batches_categorised_where_they_were_prepared_store_the_same(
+    app: App, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "statement.csv"
+    write_csv(path, generate(11, date(2024, 1, 1), 5000))
+    rules = [CustomerRule("chipotle", Category.GROCERIES)]
+    batches = list(_categorised_by_the_child(path, build_readers()["csv"], []))
+    transactions = [item for batch, _ in batches for item in batch if type(item) is tuple]
+    assert len(batches) == 3 and len(transactions) == 5000
+    assert all(len(item) == 16 for item in transactions)
+
+    one = in_one_process(app).ingest_file(path, "one", build_readers(), rules=rules)
+    monkeypatch.setattr(ingest_module, "prepared_in_child", _categorised_by_the_child)
+    two = in_two_processes(app).ingest_file(path, "two", build_readers(), rules=rules)
+    assert outcome(two) == outcome(one)
+    assert two.transactions_added == 5000
+    rows = stored(app, "two")
+    assert rows == stored(app, "one")
+    assert {row[4] for row in rows if row[3] == "Chipotle"} == {"groceries"}
+    assert len({row[4] for row in rows}) >= 8
