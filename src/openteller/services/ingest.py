@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -164,8 +165,8 @@ class _FileIngest:
         (
             account_key,
             bank_id,
-            booking_date,
-            value_date,
+            booking_day,
+            value_day,
             minor,
             currency,
             pending,
@@ -179,6 +180,7 @@ class _FileIngest:
         ) = item[:14]
         account_id = self._account_id(account_key, "a transaction")
         self.report.transactions_read += 1
+        booking_date = date.fromordinal(booking_day)
         key = self.keys.key(
             account=account_id,
             bank_id=bank_id,
@@ -191,7 +193,7 @@ class _FileIngest:
             "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
             key,
             booking_date,
-            value_date,
+            date.fromordinal(value_day) if value_day else None,
             minor,
             currency,
             category,

@@ -11,7 +11,6 @@ split puts about half of the per-row work on each side of the pipe.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
 from typing import NamedTuple
 
 from openteller.categorise.categoriser import Categoriser
@@ -32,19 +31,18 @@ from openteller.ingest.records import (
 ENRICH_CACHE = 100_000
 
 #: A transaction checked and sanitised, ready to be categorised and stored: account key,
-#: bank id, booking date, value date, amount in minor units, currency, pending,
-#: description, counterparty, merchant hint, MCC, reference, transaction type, category
-#: hint. A plain tuple: a named one costs several times as much to build, and to send
-#: to another process.
-PreparedTransaction = tuple[
-    str, str, date, date | None, int, str, bool, str, str, str, str, str, str, str
-]
+#: bank id, booking day, value day (0 for none), amount in minor units, currency,
+#: pending, description, counterparty, merchant hint, MCC, reference, transaction type,
+#: category hint. A plain tuple, with days as ordinals (``date.toordinal``): a named
+#: tuple, or date objects, cost several times as much to build and to send to another
+#: process.
+PreparedTransaction = tuple[str, str, int, int, int, str, bool, str, str, str, str, str, str, str]
 
 
 #: A prepared transaction with its merchant and category number appended (categorised
 #: where it was prepared; see ``ingest_pipeline``).
 CategorisedTransaction = tuple[
-    str, str, date, date | None, int, str, bool, str, str, str, str, str, str, str, str, int
+    str, str, int, int, int, str, bool, str, str, str, str, str, str, str, str, int
 ]
 
 
@@ -85,8 +83,8 @@ def prepare(record: ParsedTransaction) -> PreparedTransaction:
     return (
         record.account_key,
         record.bank_id,
-        record.booking_date,
-        record.value_date,
+        record.booking_date.toordinal(),
+        record.value_date.toordinal() if record.value_date else 0,
         to_minor(record.amount, currency),
         currency,
         record.status is TransactionStatus.PENDING,
