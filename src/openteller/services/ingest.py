@@ -9,8 +9,9 @@ or any bad entry unless ``skip_bad``, rolls the whole file back: nothing is half
 
 from __future__ import annotations
 
+import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -270,7 +271,8 @@ class IngestService:
                         batches = prepared_in_child(path, reader, rules)
                     else:
                         batches = _prepared_here(handle, path, reader)
-                    _consume_without_gc(batches, state, path.name, progress)
+                    with contextlib.closing(batches):  # a failure here stops the child
+                        _consume_without_gc(batches, state, path.name, progress)
                     errors = [p for p in report.problems if p.severity is Severity.ERROR]
                     if errors and not skip_bad:
                         raise IngestRejected(path.name, report.problems)
@@ -342,7 +344,7 @@ class IngestService:
 
 def _prepared_here(
     handle: BinaryIO, path: Path, reader: FormatReader
-) -> Iterator[tuple[list[Item], int]]:
+) -> Generator[tuple[list[Item], int], None, None]:
     """Batches of prepared items read in this process, each with the bytes read so far."""
     batch: list[Item] = []
     for item in prepared_items(reader.read(handle, path.name), path.name):

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import termios
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,7 +55,7 @@ def usable_cores() -> int:
 
 def prepared_in_child(
     path: Path, reader: FormatReader, rules: Sequence[CustomerRule]
-) -> Iterator[tuple[list[Item], int]]:
+) -> Generator[tuple[list[Item], int], None, None]:
     """Batches of prepared items from ``path``, some of them categorised under
     ``rules`` (see ``_read_and_prepare``), each with the bytes read so far; an error of
     the reader or of preparation is raised here as it was raised there.
@@ -76,7 +76,8 @@ def prepared_in_child(
     assert child.stdin is not None and child.stdout is not None
     _widen(child.stdout)
     try:
-        _write_framed(child.stdin, (str(path), reader, tuple(rules)))
+        with contextlib.suppress(BrokenPipeError):  # gone already: its output says how
+            _write_framed(child.stdin, (str(path), reader, tuple(rules)))
         while True:
             kind, payload, position = _next_message(child.stdout, child, path)
             if kind == _BATCH:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import pickle
+import shutil
+import sys
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -209,6 +211,18 @@ def test_a_second_process_that_dies_fails_the_file_and_writes_nothing(
     assert report.status == "failed"
     assert report.error == (
         "statement.bin: the process reading the file stopped unexpectedly (exit code 3)"
+    )
+    assert_nothing_stored(app, "two")
+
+
+def test_a_second_process_that_cannot_start_fails_the_file_and_writes_nothing(
+    app: App, statement: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", shutil.which("false"))
+    report = ingest(in_two_processes(app), statement, ScriptedReader(RECORDS), "two")
+    assert report.status == "failed"
+    assert report.error == (
+        "statement.bin: the process reading the file stopped unexpectedly (exit code 1)"
     )
     assert_nothing_stored(app, "two")
 
