@@ -62,15 +62,22 @@ def strip_cvv(text: str) -> str:
     return _CVV.sub("", text) if _CVV.search(text) else text
 
 
-_THREE_DIGITS = re.compile(r"[0-9]{3}")
 _LONG_NUMBER = re.compile(r"[0-9][0-9 -]{11,}[0-9]")
+_ASCII_DIGITS = b"0123456789"
 
 
 def sanitise(text: str) -> str:
     """Both protections: card numbers masked and CVV-like fields removed."""
-    if not text or _THREE_DIGITS.search(text) is None:
-        return text  # neither a card number nor a CVV without three digits in a row
-    if _LONG_NUMBER.search(text) is not None:
+    if not text:
+        return text
+    # Counting digits in the UTF-8 bytes (ASCII digits are single bytes there) is several
+    # times faster than a regular expression search, and rules most descriptors out:
+    # a card number has 13 digits or more, a CVV at least three.
+    encoded = text.encode()
+    digits = len(encoded) - len(encoded.translate(None, _ASCII_DIGITS))
+    if digits < 3:
+        return text
+    if digits >= 13 and _LONG_NUMBER.search(text) is not None:
         text = mask_card_numbers(text)
     upper = text.upper()
     if "CV" in upper or "CID" in upper or "CSC" in upper:

@@ -33,3 +33,22 @@ def test_account_mask_keeps_only_last_four() -> None:
     assert mask("NL91 ABNA 0417 1643 00") == "4300"
     assert mask("1452687~7") == "6877"
     assert mask("") == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "COFFEE 12",  # fewer than three digits: nothing to look at
+        "cvv 12",
+        "STORE 123 cvc2 = 987",
+        "Kaffee Café 4111 1111 1111 1111 cid 1234",  # non-ASCII letters before a card
+        "٤١١١١١١١١١١١١١١١ CVV ١٢٣",  # Arabic-Indic digits are not card digits
+        "1 2 3 4 5 6 7 8 9 0 1 2 3",  # 13 digits, none of them a card number
+        "REF 4111111111111111",
+        "csc: 0421 and 4111-1111-1111-1111",
+    ],
+)
+def test_sanitise_masks_and_strips_exactly_as_both_protections_in_turn(text: str) -> None:
+    from openteller.domain.card_numbers import strip_cvv
+
+    assert sanitise(text) == strip_cvv(mask_card_numbers(text))
