@@ -181,15 +181,8 @@ class _FileIngest:
         ) = item[:14]
         account_id = self._account_id(account_key, "a transaction")
         self.report.transactions_read += 1
+        key = self.keys.key_on_day(account_id, bank_id, booking_day, minor, currency, description)
         booking_date = date.fromordinal(booking_day)
-        key = self.keys.key(
-            account=account_id,
-            bank_id=bank_id,
-            booking_date=booking_date,
-            amount_minor=minor,
-            currency=currency,
-            description=description,
-        )
         row = LedgerRow(  # positional: this runs once per transaction
             "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
             key,

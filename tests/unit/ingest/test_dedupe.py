@@ -28,3 +28,30 @@ def test_same_purchase_twice_in_a_file_gives_two_keys_and_a_reingest_the_same_tw
 
 def test_whitespace_and_case_do_not_change_the_content_key() -> None:
     assert _key(DedupeKeys(), description="Coffee  ") == _key(DedupeKeys(), description="COFFEE")
+
+
+def test_content_keys_are_the_ones_earlier_versions_stored() -> None:
+    """Keys are stored: a new formula would make every re-ingest add duplicates."""
+    keys = DedupeKeys()
+    first, second = (
+        keys.key(
+            account="5f0c",
+            bank_id="",
+            booking_date=date(2024, 1, 5),
+            amount_minor=-450,
+            currency="USD",
+            description=text,
+        )
+        for text in (" Blue  Bottle\tCOFFEE ", "blue bottle coffee")
+    )
+    assert (first, second) == ("h:2fae996ccaebe07e231400c8#1", "h:2fae996ccaebe07e231400c8#2")
+    assert DedupeKeys().key_on_day("5f0c", "", date(2024, 1, 5).toordinal(), -450, "USD", "X") == (
+        DedupeKeys().key(
+            account="5f0c",
+            bank_id="",
+            booking_date=date(2024, 1, 5),
+            amount_minor=-450,
+            currency="USD",
+            description="x",
+        )
+    )
