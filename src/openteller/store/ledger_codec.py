@@ -116,19 +116,16 @@ def encode_numeric(rows: list[LedgerRow]) -> bytes:
     merchants: dict[str, int] = {}
     currencies: dict[str, int] = {}
     n = len(rows)
-    day = np.empty(n, dtype="<i4")
-    amount = np.empty(n, dtype="<i8")
-    category = np.empty(n, dtype="<i2")
-    merchant = np.empty(n, dtype="<i4")
-    currency = np.empty(n, dtype="<i2")
-    flags = np.empty(n, dtype="u1")
-    for i, row in enumerate(rows):
-        day[i] = row.booking_date.toordinal()
-        amount[i] = row.amount_minor
-        category[i] = row.category
-        merchant[i] = merchants.setdefault(row.merchant, len(merchants))
-        currency[i] = currencies.setdefault(row.currency, len(currencies))
-        flags[i] = FLAG_PENDING if row.pending else 0
+    merchant_index, currency_index = merchants.setdefault, currencies.setdefault
+    # Whole lists into arrays: numpy's item-by-item assignment is several times slower.
+    day = np.array([row.booking_date.toordinal() for row in rows], dtype="<i4")
+    amount = np.array([row.amount_minor for row in rows], dtype="<i8")
+    category = np.array([row.category for row in rows], dtype="<i2")
+    merchant = np.array([merchant_index(row.merchant, len(merchants)) for row in rows], dtype="<i4")
+    currency = np.array(
+        [currency_index(row.currency, len(currencies)) for row in rows], dtype="<i2"
+    )
+    flags = np.array([FLAG_PENDING if row.pending else 0 for row in rows], dtype="u1")
     codes = ",".join(currencies).encode("ascii")
     body = b"".join(a.tobytes() for a in (day, amount, category, merchant, currency, flags))
     names = json.dumps(list(merchants), separators=(",", ":")).encode()
