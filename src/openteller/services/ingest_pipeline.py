@@ -62,10 +62,9 @@ def prepared_in_child(
 
     The child is a fresh interpreter running this module (not a fork: no inherited
     database connections or threads, and not ``multiprocessing``, which would re-run the
-    caller's main script). Its job arrives as a pickle on its standard input, followed
-    by one byte per batch saying whether this side was the slower one; its batches come
-    back as length-prefixed pickles on its standard output, whose pipe bounds how far it
-    can run ahead of storage.
+    caller's main script). Its job arrives as a pickle on its standard input; its
+    batches come back as length-prefixed pickles on its standard output, whose pipe
+    bounds how far it can run ahead of storage.
     """
     child = subprocess.Popen(
         [sys.executable, "-m", __name__],
@@ -82,7 +81,6 @@ def prepared_in_child(
             kind, payload, position = _next_message(child.stdout, child, path)
             if kind == _BATCH:
                 yield payload, position
-                _tell_child(child.stdin, behind=_queued_bytes(child.stdout) > 0)
             elif kind == _DONE:
                 return
             elif kind == _FAILED:
@@ -104,12 +102,6 @@ def _widen(pipe: IO[bytes]) -> None:
     if set_size is not None:
         with contextlib.suppress(OSError):
             fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
-
-
-def _tell_child(stdin: IO[bytes], *, behind: bool) -> None:
-    """Whether the next batch was already waiting when this side asked for it."""
-    with contextlib.suppress(BrokenPipeError):  # the child has finished or failed
-        stdin.write(b"1" if behind else b"0")
 
 
 def _next_message(stream: IO[bytes], child: subprocess.Popen[bytes], path: Path) -> Any:
@@ -151,15 +143,16 @@ def _read_and_prepare(
     reader: FormatReader,
     rules: tuple[CustomerRule, ...],
     out: IO[bytes],
-    feedback: _Feedback,
+    pipe: _Pipe,
 ) -> None:
     """The child's work: read, prepare, send batches; then ``done`` or the error.
 
-    Which side categorises is decided batch by batch. When the ingest found its last
-    batch already waiting, it is the slower side, and the child categorises the next
-    batch itself; otherwise it leaves categorisation to the ingest. A reader slower than
-    storage (OFX) so sends prepared batches, a fast one (CSV) many categorised ones, and
-    neither side waits long for the other.
+    Which side categorises is decided batch by batch. When the pipe to the ingest is
+    filling up, the ingest is the slower side and sending would only wait, so the child
+    categorises the batch itself first; otherwise it leaves categorisation to the ingest.
+    The child so never spends time on categorisation while the ingest waits for it (a
+    reader slower than storage, such as OFX or CSV with many columns), and a fast reader
+    takes over as much as storage needs.
     """
     gc.disable()  # millions of short-lived acyclic objects (see IngestService)
     source = Path(path).name
@@ -170,9 +163,9 @@ def _read_and_prepare(
             for item in prepared_items(reader.read(handle, source), source):
                 batch.append(item)
                 if len(batch) >= BATCH_ITEMS:
-                    _send_batch(out, batch, handle.tell(), feedback, categorise)
+                    _send_batch(out, batch, handle.tell(), pipe, categorise)
                     batch = []
-            _send_batch(out, batch, handle.tell(), feedback, categorise)
+            _send_batch(out, batch, handle.tell(), pipe, categorise)
         _write_framed(out, (_DONE, None, 0))
     except (IngestError, DomainError, OSError) as exc:
         _write_framed(out, _failure(exc))
@@ -184,10 +177,10 @@ def _send_batch(
     out: IO[bytes],
     batch: list[Item],
     position: int,
-    feedback: _Feedback,
+    pipe: _Pipe,
     categorise: MerchantsAndCategories,
 ) -> None:
-    if feedback.ingest_behind():
+    if pipe.filling_up():
         batch = _categorised(batch, categorise)
     _write_framed(out, (_BATCH, batch, position))
 
@@ -199,32 +192,30 @@ def _categorised(batch: list[Item], categorise: MerchantsAndCategories) -> list[
     ]
 
 
-def _queued_bytes(out: IO[bytes]) -> int:
-    """Bytes written to the pipe and not yet read (0 where the system cannot say)."""
+def _queued_bytes(fd: int) -> int:
+    """Bytes written to a pipe and not yet read (0 where the system cannot say)."""
     try:
-        answer = fcntl.ioctl(out.fileno(), termios.FIONREAD, b"\0\0\0\0")
+        answer = fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0")
     except OSError:
         return 0
     return int.from_bytes(answer, sys.byteorder, signed=True)
 
 
-class _Feedback:
-    """The ingest's word, batch by batch, on whether it is the slower side."""
+class _Pipe:
+    """The child's end of the pipe its batches go through."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.behind = False
-        os.set_blocking(fd, False)
-
-    def ingest_behind(self) -> bool:
-        """The latest word (or the one before, when no new word has arrived)."""
+        get_size = getattr(fcntl, "F_GETPIPE_SZ", None)
         try:
-            news = os.read(self.fd, 4096)
-        except BlockingIOError:
-            return self.behind
-        if news:
-            self.behind = news[-1:] == b"1"
-        return self.behind
+            self.capacity = fcntl.fcntl(fd, get_size) if get_size is not None else 0
+        except OSError:
+            self.capacity = 0
+
+    def filling_up(self) -> bool:
+        """Whether more than half the pipe waits to be read: the ingest is behind, and a
+        batch sent now would probably wait for room. False where the system cannot say."""
+        return self.capacity > 0 and _queued_bytes(self.fd) * 2 > self.capacity
 
 
 def _failure(exc: Exception) -> tuple[str, Any, int]:
@@ -244,7 +235,7 @@ def _child_main() -> None:
     stdin = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
     path, reader, rules = pickle.loads(_read_framed(stdin))
     try:
-        _read_and_prepare(path, reader, rules, out, _Feedback(stdin.fileno()))
+        _read_and_prepare(path, reader, rules, out, _Pipe(out.fileno()))
     except BrokenPipeError:  # the ingest stopped listening (it failed or was stopped)
         pass
     finally:

@@ -285,9 +285,9 @@ def assert_nothing_stored(app: App, customer: str) -> None:
 
 
 class _AlwaysBehind:
-    """Feedback from an ingest that always found its next batch waiting."""
+    """A pipe that is always filling up: the ingest is always the slower side."""
 
-    def ingest_behind(self) -> bool:
+    def filling_up(self) -> bool:
         return True
 
 
