@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from openteller.categorise.categoriser import Categoriser, CustomerRule
 from openteller.domain.accounts import mask
 from openteller.domain.card_numbers import sanitise
-from openteller.domain.errors import DomainError, IngestError, InvalidCurrency
+from openteller.domain.errors import DomainError, IngestError
 from openteller.domain.money import Money, check_currency
 from openteller.ingest.base import SNIFF_BYTES, FormatReader
 from openteller.ingest.dedupe import DedupeKeys
@@ -42,8 +42,9 @@ from openteller.services.ingest_enrichment import (
     PreparedTransaction,
     UnusableTransaction,
     prepared_items,
+    problem_field,
 )
-from openteller.services.ingest_pipeline import prepared_in_child, usable_cores
+from openteller.services.ingest_pipeline import BATCH_ITEMS, prepared_in_child, usable_cores
 from openteller.store.ledger_codec import LedgerRow
 from openteller.store.repository import (
     CustomerBeingErased,
@@ -342,7 +343,7 @@ def _prepared_here(
     batch: list[Item] = []
     for item in prepared_items(reader.read(handle, path.name), path.name):
         batch.append(item)
-        if len(batch) >= 2000:
+        if len(batch) >= BATCH_ITEMS:
             yield batch, handle.tell()
             batch = []
     yield batch, handle.tell()
@@ -387,8 +388,9 @@ def _apply(state: _FileIngest, item: Item, source: str) -> None:
             else:
                 state.balance(item)
         except DomainError as exc:
-            field = "currency" if isinstance(exc, InvalidCurrency) else "amount"
-            state.report.problems.append(Problem(source, item.position, field, str(exc)))
+            state.report.problems.append(
+                Problem(source, item.position, problem_field(exc), str(exc))
+            )
 
 
 def amount_text(minor: int, currency: str) -> str:

@@ -70,10 +70,16 @@ def prepared_items(records: Iterable[Record], source: str) -> Iterator[Item]:
             try:
                 yield prepare(record)
             except DomainError as exc:
-                field = "currency" if isinstance(exc, InvalidCurrency) else "amount"
-                yield UnusableTransaction(Problem(source, record.position, field, str(exc)))
+                yield UnusableTransaction(
+                    Problem(source, record.position, problem_field(exc), str(exc))
+                )
         else:
             yield record
+
+
+def problem_field(exc: DomainError) -> str:
+    """The field a record's domain error is about: its currency or its amount."""
+    return "currency" if isinstance(exc, InvalidCurrency) else "amount"
 
 
 def prepare(record: ParsedTransaction) -> PreparedTransaction:

@@ -7,6 +7,7 @@ cores even on a machine with one) and compares with the ingest in one process.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import shutil
 import sys
@@ -31,7 +32,14 @@ from openteller.ingest.records import ParsedAccount, ParsedTransaction, Position
 from openteller.ingest.registry import build_readers
 from openteller.services import ingest as ingest_module
 from openteller.services.ingest import FileReport, IngestService, _prepared_here
-from openteller.services.ingest_pipeline import _read_and_prepare, _read_framed, prepared_in_child
+from openteller.services.ingest_pipeline import (
+    PIPE_BYTES,
+    _Pipe,
+    _read_and_prepare,
+    _read_framed,
+    _widen,
+    prepared_in_child,
+)
 from tests.db import make_settings
 from tests.samples import FIXTURES, REPO_ROOT
 from tests.scripted_readers import (
@@ -323,3 +331,27 @@ def test_batches_categorised_where_they_were_prepared_store_the_same(
     assert rows == stored(app, "one")
     assert {row[4] for row in rows if row[3] == "Chipotle"} == {"groceries"}
     assert len({row[4] for row in rows}) >= 8
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are Linux's")
+def test_the_child_categorises_only_while_the_pipe_to_the_ingest_is_more_than_half_full() -> None:
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb", buffering=0) as read_end, os.fdopen(write_fd, "wb", 0) as out:
+        _widen(out)
+        pipe = _Pipe(out.fileno())
+        size = pipe.capacity  # PIPE_BYTES unless the system caps pipes lower
+        assert 65_536 <= size <= PIPE_BYTES
+        assert not pipe.filling_up()  # empty: the ingest waits for the child
+        out.write(b"x" * (size // 2))
+        assert not pipe.filling_up()
+        out.write(b"x")
+        assert pipe.filling_up()  # the ingest is behind
+        read_end.read(size // 4)
+        assert not pipe.filling_up()  # it caught up
+
+
+def test_a_child_whose_pipe_cannot_say_leaves_categorisation_to_the_ingest() -> None:
+    with open(os.devnull, "wb") as not_a_pipe:
+        pipe = _Pipe(not_a_pipe.fileno())
+        assert pipe.capacity == 0
+        assert not pipe.filling_up()

@@ -6,14 +6,12 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
 
 from openteller.bootstrap import App
 from openteller.cli_privacy import OPERATOR
 from openteller.domain.accounts import AccountType, BalanceKind
-from openteller.domain.errors import IngestError
 from openteller.ingest.records import (
     ParsedAccount,
     ParsedBalance,
@@ -23,25 +21,7 @@ from openteller.ingest.records import (
     Record,
 )
 from tests.db import make_settings
-
-
-class ScriptedReader:
-    """Yields the records given to it, then optionally fails."""
-
-    name = "scripted"
-
-    def __init__(self, records: list[Record], fail_with: str | None = None) -> None:
-        self.records = records
-        self.fail_with = fail_with
-
-    def sniff(self, head: bytes, filename: str) -> float:
-        return 1.0
-
-    def read(self, stream: BinaryIO, source: str) -> Iterator[Record]:
-        yield from self.records
-        if self.fail_with:
-            raise IngestError(f"{source}: {self.fail_with}")
-
+from tests.scripted_readers import ScriptedReader
 
 ACCOUNT = ParsedAccount(
     key="acc",
