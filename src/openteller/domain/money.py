@@ -149,8 +149,13 @@ class Money:
             raise InvalidCurrency(f"cannot combine {self.currency} with {other.currency}")
 
 
+#: The largest amount held, in minor units: 18 digits (ledger blocks store 64-bit integers).
+LARGEST_MINOR = 10**18 - 1
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
-    """``amount`` (rounded half-even to the currency's minor unit) in minor units."""
+    """``amount`` (rounded half-even to the currency's minor unit) in minor units;
+    :class:`InvalidAmount` beyond :data:`LARGEST_MINOR` either way."""
     if isinstance(amount, float) or not isinstance(amount, Decimal):
         raise InvalidAmount(f"money amounts must be Decimal, got {type(amount).__name__}")
     try:
@@ -158,20 +163,17 @@ def to_minor(amount: Decimal, currency: str) -> int:
         # rounding, and then this is all (twice as fast as quantize and scaleb).
         scaled = amount * _minor_scale(currency)
         minor = int(scaled)
-    except (ArithmeticError, ValueError):  # NaN, Infinity, signalling NaN
-        raise InvalidAmount(f"amount out of range: {amount}") from None
-    if minor == scaled and -_LARGEST_MINOR < minor < _LARGEST_MINOR:
+        if minor != scaled:
+            rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
+            minor = int(rounded.scaleb(minor_units(currency)))
+    except (ArithmeticError, ValueError):  # NaN, Infinity, beyond the decimal precision
+        minor = LARGEST_MINOR + 1
+    if -LARGEST_MINOR <= minor <= LARGEST_MINOR:
         return minor
-    try:
-        rounded = amount.quantize(_quantum(currency), rounding=ROUND_HALF_EVEN)
-    except InvalidOperation as exc:
-        raise InvalidAmount(f"amount out of range: {amount}") from exc
-    return int(rounded.scaleb(minor_units(currency)))
-
-
-#: Amounts of 28 digits or more in minor units are out of range (the decimal context's
-#: precision: ``quantize`` refuses them).
-_LARGEST_MINOR = 10**28
+    raise InvalidAmount(
+        f"amount out of range: {amount} (amounts of up to 18 digits in minor units are "
+        f"held, {Decimal(LARGEST_MINOR).scaleb(-minor_units(currency)):,} {currency} at most)"
+    )
 
 
 @cache

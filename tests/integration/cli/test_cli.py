@@ -150,6 +150,27 @@ def test_bad_files_fail_cleanly_and_write_nothing(cli: Cli, name: str) -> None:
     assert len(cli.transactions()) == summary["transactions_added"]
 
 
+def test_an_amount_too_large_to_hold_names_its_line_and_the_limit(cli: Cli) -> None:
+    path = cli.workdir / "export.csv"
+    path.write_text(
+        "Date,Description,Amount\n2024-01-02,COFFEE,-3.50\n"
+        "2024-01-03,TYPO,100000000000000000000.00\n"
+    )
+    result = cli("ingest", str(path), "--customer", "alice", "--currency", "USD")
+    assert result.code == 1
+    assert "export.csv: 1 bad entry, nothing was written" in result.stderr
+    assert "line 3: amount: amount out of range: 100000000000000000000.00" in " ".join(
+        result.stderr.split()
+    )
+    assert "9,999,999,999,999,999.99 USD at most" in " ".join(result.stderr.split())
+    assert "Traceback" not in result.stderr
+    assert cli("accounts", "--customer", "alice").code == 1  # nothing was written
+
+    skipped = cli("ingest", str(path), "--customer", "alice", "--currency", "USD", "--skip-bad")
+    assert skipped.code == 0, skipped.stderr
+    assert [t["amount"] for t in cli.transactions()] == ["-3.50"]
+
+
 def test_missing_file_is_named(sqlite_cli: Cli) -> None:
     result = sqlite_cli("ingest", "no-such-statement.ofx", "--customer", "alice")
     assert result.code == 1

@@ -78,11 +78,12 @@ def test_to_minor_rounds_half_even_per_currency_and_names_bad_input() -> None:
         ("-0.5", "JPY", 0),  # half-even: to the even neighbour
         ("2.5", "JPY", 2),
         ("-7", "KWD", -7000),
-        ("9999999999999999999999999999", "JPY", 9999999999999999999999999999),
-        ("99999999999999999999999999", "USD", 9999999999999999999999999900),
+        ("999999999999999999", "JPY", 999999999999999999),
+        ("-9999999999999999.99", "USD", -999999999999999999),
+        ("9999999999999999.994", "USD", 999999999999999999),
     ],
 )
-def test_to_minor_is_exact_up_to_28_digits(amount: str, currency: str, minor: int) -> None:
+def test_to_minor_is_exact_up_to_18_digits(amount: str, currency: str, minor: int) -> None:
     from openteller.domain.money import to_minor
 
     assert to_minor(Decimal(amount), currency) == minor
@@ -95,13 +96,27 @@ def test_to_minor_is_exact_up_to_28_digits(amount: str, currency: str, minor: in
         ("sNaN", "EUR"),
         ("Infinity", "EUR"),
         ("-Infinity", "USD"),
-        ("10000000000000000000000000000", "JPY"),  # 29 digits
-        ("100000000000000000000000000", "USD"),  # 29 digits in cents
+        ("1000000000000000000", "JPY"),  # 19 digits
+        ("-10000000000000000", "USD"),  # 19 digits in cents
+        ("9999999999999999.996", "USD"),  # 19 digits once rounded
+        ("1E+40", "EUR"),
     ],
 )
 def test_to_minor_refuses_amounts_without_a_value_in_range(amount: str, currency: str) -> None:
     from openteller.domain.errors import InvalidAmount
     from openteller.domain.money import to_minor
 
-    with pytest.raises(InvalidAmount, match=f"amount out of range: {amount[:3]}"):
+    with pytest.raises(InvalidAmount, match=f"amount out of range: {amount[:3]}") as raised:
         to_minor(Decimal(amount), currency)
+    assert "up to 18 digits" in str(raised.value)
+    assert str(raised.value).endswith(f"{currency} at most)")
+
+
+def test_to_minor_names_the_largest_amount_in_the_currency() -> None:
+    from openteller.domain.errors import InvalidAmount
+    from openteller.domain.money import to_minor
+
+    with pytest.raises(InvalidAmount, match=r"9,999,999,999,999,999\.99 USD at most"):
+        to_minor(Decimal("1e20"), "USD")
+    with pytest.raises(InvalidAmount, match=r"999,999,999,999,999,999 JPY at most"):
+        to_minor(Decimal("1e20"), "JPY")
