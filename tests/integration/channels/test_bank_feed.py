@@ -112,6 +112,19 @@ def test_a_bad_entry_names_itself_and_nothing_is_stored(site: tuple[str, App]) -
         app.access.transactions("carol", TERMINAL)  # not even the customer was created
 
 
+def test_an_amount_beyond_what_is_held_is_refused_at_once(site: tuple[str, App]) -> None:
+    """An exponent makes a short text a giant number: refused before any arithmetic on
+    it (turning 1E+999990 into minor units would take a minute of CPU)."""
+    url, app = site
+    refused = feed(url, "transactions", card_feed(tx("T-6", "-1E+999990", "Starbucks")))
+    assert refused.status_code == 422
+    message = refused.json()["error"]["message"]
+    assert "transactions[0]" in message and "amount out of range: -1E+999990" in message
+    assert "up to 18 digits" in message and "nothing was stored" in message
+    with pytest.raises(Exception, match="no customer"):
+        app.access.transactions("carol", TERMINAL)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [

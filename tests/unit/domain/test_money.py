@@ -120,3 +120,23 @@ def test_to_minor_names_the_largest_amount_in_the_currency() -> None:
         to_minor(Decimal("1e20"), "USD")
     with pytest.raises(InvalidAmount, match=r"999,999,999,999,999,999 JPY at most"):
         to_minor(Decimal("1e20"), "JPY")
+
+
+@pytest.mark.parametrize(
+    ("amount", "minor"),
+    [("1E-999999999", 0), ("-0.000000000000000000000000000000001", 0), ("0.015", 2), ("0.025", 2)],
+)
+def test_to_minor_rounds_tiny_and_half_amounts_without_giant_integers(
+    amount: str, minor: int
+) -> None:
+    from openteller.domain.money import to_minor
+
+    assert to_minor(Decimal(amount), "USD") == minor
+
+
+def test_to_minor_refuses_an_amount_with_a_giant_exponent_at_once() -> None:
+    from openteller.domain.errors import InvalidAmount
+    from openteller.domain.money import to_minor
+
+    with pytest.raises(InvalidAmount, match="out of range"):
+        to_minor(Decimal("-1E+999999999"), "EUR")
