@@ -27,11 +27,20 @@ from openteller.domain.categories import NON_SPENDING, Category
 class NumericBlock(Protocol):
     """What the ledger arrays need of a decrypted block (``store.ledger_codec`` has it)."""
 
-    day: npt.NDArray[np.int32]
-    amount: npt.NDArray[np.int64]
-    category: npt.NDArray[np.int16]
-    merchant: npt.NDArray[np.int32]
-    currency: npt.NDArray[np.int16]
+    @property
+    def day(self) -> npt.NDArray[np.int32]: ...
+
+    @property
+    def amount(self) -> npt.NDArray[np.int64]: ...
+
+    @property
+    def category(self) -> npt.NDArray[np.int16]: ...
+
+    @property
+    def merchant(self) -> npt.NDArray[np.int32]: ...
+
+    @property
+    def currency(self) -> npt.NDArray[np.int16]: ...
 
     @property
     def merchants(self) -> list[str]: ...

@@ -20,6 +20,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -27,14 +28,21 @@ import numpy.typing as npt
 FLAG_PENDING = 1
 
 _MAGIC = b"OTL2"
-_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("day", "<i4"),
-    ("amount", "<i8"),
-    ("category", "<i2"),
-    ("merchant", "<i4"),
-    ("currency", "<i2"),
-    ("flags", "u1"),
+_COLUMNS: tuple[tuple[str, np.dtype[np.generic]], ...] = (
+    ("day", np.dtype("<i4")),
+    ("amount", np.dtype("<i8")),
+    ("category", np.dtype("<i2")),
+    ("merchant", np.dtype("<i4")),
+    ("currency", np.dtype("<i2")),
+    ("flags", np.dtype("u1")),
 )
+#: Per column: its type, and the bytes per row of the columns before it (a column of an
+#: n-row block starts at the first column's offset + n times that).
+_LAYOUT: dict[str, tuple[np.dtype[np.generic], int]] = {
+    name: (dtype, sum(d.itemsize for _n, d in _COLUMNS[:position]))
+    for position, (name, dtype) in enumerate(_COLUMNS)
+}
+_ROW_BYTES = sum(dtype.itemsize for _name, dtype in _COLUMNS)
 
 
 @dataclass(slots=True)
@@ -63,38 +71,62 @@ class LedgerRow:
 class NumericColumns:
     """The decrypted numeric part of a block (zero-copy numpy views over the plaintext).
 
-    Currencies sit in the fixed header; the merchant list is parsed only when asked for,
-    so a total that needs dates, amounts, categories and currencies never touches it.
+    Each column is viewed only when first asked for (a total over one currency needs
+    three of the six), and the merchant list is parsed only when asked for.
     """
 
-    __slots__ = (
-        "_merchant_blob",
-        "_merchants",
-        "amount",
-        "category",
-        "currencies",
-        "currency",
-        "day",
-        "flags",
-        "merchant",
-    )
+    __slots__ = ("_arrays", "_blob", "_merchant_blob", "_merchants", "_n", "_start", "currencies")
 
     def __init__(
         self,
-        arrays: dict[str, npt.NDArray[np.generic]],
+        blob: bytes,
+        n: int,
+        start: int,
         currencies: list[str],
         merchant_blob: bytes = b"",
         merchants: list[str] | None = None,
     ) -> None:
-        self.day: npt.NDArray[np.int32] = arrays["day"]  # type: ignore[assignment]
-        self.amount: npt.NDArray[np.int64] = arrays["amount"]  # type: ignore[assignment]
-        self.category: npt.NDArray[np.int16] = arrays["category"]  # type: ignore[assignment]
-        self.merchant: npt.NDArray[np.int32] = arrays["merchant"]  # type: ignore[assignment]
-        self.currency: npt.NDArray[np.int16] = arrays["currency"]  # type: ignore[assignment]
-        self.flags: npt.NDArray[np.uint8] = arrays["flags"]  # type: ignore[assignment]
+        self._blob = blob
+        self._n = n
+        self._start = start
+        self._arrays: dict[str, npt.NDArray[np.generic]] = {}
         self.currencies = currencies
         self._merchant_blob = merchant_blob
         self._merchants = merchants
+
+    def _column(self, name: str) -> Any:
+        array = self._arrays.get(name)
+        if array is None:
+            dtype, before = _LAYOUT[name]
+            array = np.frombuffer(
+                self._blob, dtype=dtype, count=self._n, offset=self._start + before * self._n
+            )
+            self._arrays[name] = array
+        return array
+
+    @property
+    def day(self) -> npt.NDArray[np.int32]:
+        return self._column("day")  # type: ignore[no-any-return]
+
+    @property
+    def amount(self) -> npt.NDArray[np.int64]:
+        return self._column("amount")  # type: ignore[no-any-return]
+
+    @property
+    def category(self) -> npt.NDArray[np.int16]:
+        return self._column("category")  # type: ignore[no-any-return]
+
+    @property
+    def merchant(self) -> npt.NDArray[np.int32]:
+        return self._column("merchant")  # type: ignore[no-any-return]
+
+    @property
+    def currency(self) -> npt.NDArray[np.int16]:
+        return self._column("currency")  # type: ignore[no-any-return]
+
+    @property
+    def flags(self) -> npt.NDArray[np.uint8]:
+        return self._column("flags")  # type: ignore[no-any-return]
 
     @property
     def merchants(self) -> list[str]:
@@ -103,7 +135,7 @@ class NumericColumns:
         return self._merchants
 
     def __len__(self) -> int:
-        return int(self.day.shape[0])
+        return self._n
 
 
 _MAGIC_V1 = b"OTL1"  # header JSON (n, names) first: still read, no longer written
@@ -132,14 +164,6 @@ def encode_numeric(rows: list[LedgerRow]) -> bytes:
     return _MAGIC + _HEADER.pack(n, len(codes)) + codes + body + names
 
 
-def _columns(blob: bytes, n: int, offset: int) -> tuple[dict[str, npt.NDArray[np.generic]], int]:
-    arrays: dict[str, npt.NDArray[np.generic]] = {}
-    for name, dtype in _COLUMNS:
-        arrays[name] = np.frombuffer(blob, dtype=dtype, count=n, offset=offset)
-        offset += np.dtype(dtype).itemsize * n
-    return arrays, offset
-
-
 def decode_numeric(blob: bytes) -> NumericColumns:
     """Inverse of :func:`encode_numeric` (zero-copy views over ``blob``)."""
     magic = blob[:4]
@@ -147,14 +171,18 @@ def decode_numeric(blob: bytes) -> NumericColumns:
         n, codes_len = _HEADER.unpack_from(blob, 4)
         start = 4 + _HEADER.size
         codes = blob[start : start + codes_len].decode("ascii")
-        arrays, end = _columns(blob, n, start + codes_len)
-        return NumericColumns(arrays, codes.split(",") if codes else [], blob[end:])
+        columns = start + codes_len
+        merchants = blob[columns + _ROW_BYTES * n :]
+        return NumericColumns(blob, n, columns, codes.split(",") if codes else [], merchants)
     if magic == _MAGIC_V1:
         (header_len,) = struct.unpack_from("<I", blob, 4)
         header = json.loads(blob[8 : 8 + header_len])
-        arrays, _end = _columns(blob, int(header["n"]), 8 + header_len)
         return NumericColumns(
-            arrays, list(header["currencies"]), merchants=list(header["merchants"])
+            blob,
+            int(header["n"]),
+            8 + header_len,
+            list(header["currencies"]),
+            merchants=list(header["merchants"]),
         )
     raise ValueError("not a ledger block")
 

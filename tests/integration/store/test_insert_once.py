@@ -23,7 +23,7 @@ def test_only_the_first_row_with_a_key_is_inserted(database_url: str) -> None:
             assert insert_once(conn, table, {"key": "a", "value": "first"}) is True
             assert insert_once(conn, table, {"key": "a", "value": "second"}) is False
             assert insert_once(conn, table, {"key": "b", "value": "other"}) is True
-            rows = dict(conn.execute(sa.select(table.c.key, table.c.value)).tuples().all())
+            rows = dict(conn.execute(sa.select(table.c.key, table.c.value)).all())
         assert rows == {"a": "first", "b": "other"}
     finally:
         metadata.drop_all(engine)
@@ -58,7 +58,7 @@ def test_many_rows_in_one_statement_give_back_the_keys_inserted(database_url: st
             )
             assert [s for s in statements if "INSERT" in s.upper()] and len(statements) == 1
             assert insert_many_once(conn, table, [], "key") == set()
-            rows = dict(conn.execute(sa.select(table.c.key, table.c.value)).tuples().all())
+            rows = dict(conn.execute(sa.select(table.c.key, table.c.value)).all())
         assert taken == {"b", "c"}  # "a" was there: left as it was
         assert rows == {"a": "first", "b": "second", "c": "second"}
     finally:
