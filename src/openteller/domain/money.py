@@ -160,7 +160,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
         isinstance(amount, float) or not isinstance(amount, Decimal)
     ):
         raise InvalidAmount(f"money amounts must be Decimal, got {type(amount).__name__}")
-    exponent = _MINOR_UNITS.get(currency, 2)
+    exponent = minor_units(currency)
     minor = LARGEST_MINOR + 1  # out of range unless computed below
     magnitude = amount.adjusted() if amount.is_finite() else LARGEST_MINOR
     if -20 <= magnitude <= 18:  # (the ratio of 1E+999999999 would be a giant integer)

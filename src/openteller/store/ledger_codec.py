@@ -20,7 +20,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +68,19 @@ class LedgerRow:
     category_hint: str = ""
 
 
+_Item = TypeVar("_Item", bound=np.generic)
+
+
+class _Column(Generic[_Item]):
+    """A column of a :class:`NumericColumns`, viewed when first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, block: NumericColumns, owner: type) -> npt.NDArray[_Item]:
+        return block._column(self.name)  # type: ignore[no-any-return]
+
+
 class NumericColumns:
     """The decrypted numeric part of a block (zero-copy numpy views over the plaintext).
 
@@ -104,29 +117,12 @@ class NumericColumns:
             self._arrays[name] = array
         return array
 
-    @property
-    def day(self) -> npt.NDArray[np.int32]:
-        return self._column("day")  # type: ignore[no-any-return]
-
-    @property
-    def amount(self) -> npt.NDArray[np.int64]:
-        return self._column("amount")  # type: ignore[no-any-return]
-
-    @property
-    def category(self) -> npt.NDArray[np.int16]:
-        return self._column("category")  # type: ignore[no-any-return]
-
-    @property
-    def merchant(self) -> npt.NDArray[np.int32]:
-        return self._column("merchant")  # type: ignore[no-any-return]
-
-    @property
-    def currency(self) -> npt.NDArray[np.int16]:
-        return self._column("currency")  # type: ignore[no-any-return]
-
-    @property
-    def flags(self) -> npt.NDArray[np.uint8]:
-        return self._column("flags")  # type: ignore[no-any-return]
+    day: _Column[np.int32] = _Column()
+    amount: _Column[np.int64] = _Column()
+    category: _Column[np.int16] = _Column()
+    merchant: _Column[np.int32] = _Column()
+    currency: _Column[np.int16] = _Column()
+    flags: _Column[np.uint8] = _Column()
 
     @property
     def merchants(self) -> list[str]:
@@ -150,16 +146,16 @@ def encode_numeric(rows: list[LedgerRow]) -> bytes:
     n = len(rows)
     merchant_index, currency_index = merchants.setdefault, currencies.setdefault
     # Whole lists into arrays: numpy's item-by-item assignment is several times slower.
-    day = np.array([row.booking_date.toordinal() for row in rows], dtype="<i4")
-    amount = np.array([row.amount_minor for row in rows], dtype="<i8")
-    category = np.array([row.category for row in rows], dtype="<i2")
-    merchant = np.array([merchant_index(row.merchant, len(merchants)) for row in rows], dtype="<i4")
-    currency = np.array(
-        [currency_index(row.currency, len(currencies)) for row in rows], dtype="<i2"
-    )
-    flags = np.array([FLAG_PENDING if row.pending else 0 for row in rows], dtype="u1")
+    values: dict[str, list[int]] = {
+        "day": [row.booking_date.toordinal() for row in rows],
+        "amount": [row.amount_minor for row in rows],
+        "category": [row.category for row in rows],
+        "merchant": [merchant_index(row.merchant, len(merchants)) for row in rows],
+        "currency": [currency_index(row.currency, len(currencies)) for row in rows],
+        "flags": [FLAG_PENDING if row.pending else 0 for row in rows],
+    }
     codes = ",".join(currencies).encode("ascii")
-    body = b"".join(a.tobytes() for a in (day, amount, category, merchant, currency, flags))
+    body = b"".join(np.array(values[name], dtype=dtype).tobytes() for name, dtype in _COLUMNS)
     names = json.dumps(list(merchants), separators=(",", ":")).encode()
     return _MAGIC + _HEADER.pack(n, len(codes)) + codes + body + names
 
