@@ -26,7 +26,7 @@ from openteller.domain.card_numbers import sanitise
 from openteller.domain.errors import DomainError, IngestError
 from openteller.domain.money import Money, check_currency
 from openteller.ingest.base import SNIFF_BYTES, FormatReader
-from openteller.ingest.dedupe import DedupeKeys
+from openteller.ingest.dedupe import DedupeKeys, content_digest
 from openteller.ingest.records import (
     ParsedAccount,
     ParsedBalance,
@@ -115,6 +115,10 @@ class _FileIngest:
         self.buffer: dict[tuple[str, int], list[LedgerRow]] = {}
         self.buffered = 0
         self.keys = DedupeKeys()
+        #: Buffered rows without a bank id, with their content digests, in file order:
+        #: their keys are numbered when they are flushed.
+        self.unnumbered: list[LedgerRow] = []
+        self.digests: list[bytes] = []
 
     def account(self, record: ParsedAccount) -> None:
         if record.key in self.accounts:
@@ -182,11 +186,10 @@ class _FileIngest:
         ) = item[:14]
         account_id = self._account_id(account_key, "a transaction")
         self.report.transactions_read += 1
-        key = self.keys.key_on_day(account_id, bank_id, booking_day, minor, currency, description)
         booking_date = date.fromordinal(booking_day)
         row = LedgerRow(  # positional: this runs once per transaction
             "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
-            key,
+            "id:" + bank_id if bank_id else "",
             booking_date,
             date.fromordinal(value_day) if value_day else None,
             minor,
@@ -201,12 +204,21 @@ class _FileIngest:
             transaction_type,
             category_hint,
         )
+        if not bank_id:
+            self.unnumbered.append(row)
+            self.digests.append(
+                content_digest(account_id, booking_day, minor, currency, description)
+            )
         self.buffer.setdefault((account_id, month_of(booking_date)), []).append(row)
         self.buffered += 1
         if self.buffered >= FLUSH_ROWS:
             self.flush()
 
     def flush(self) -> None:
+        for row, key in zip(self.unnumbered, self.keys.numbered(self.digests), strict=True):
+            row.key = key
+        self.unnumbered.clear()
+        self.digests.clear()
         added, duplicates = self.store.merge_batches(self.conn, self.customer, self.buffer)
         self.report.transactions_added += added
         self.report.duplicates_skipped += duplicates
