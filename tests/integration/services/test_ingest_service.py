@@ -136,3 +136,24 @@ def test_a_bad_currency_in_one_entry_is_a_problem_naming_it(app: App, statement:
     report = ingest(app, statement, ScriptedReader([ACCOUNT, odd]))
     assert report.status == "rejected"  # type: ignore[attr-defined]
     assert "line 4: currency: not an ISO 4217 currency code: 'EURO'" in report.error  # type: ignore[attr-defined]
+
+
+def test_the_same_purchase_in_different_flushes_is_numbered_across_them(
+    app: App, statement: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Content keys are numbered a flush at a time: a purchase repeated on one day is
+    counted across flushes, so a re-ingest and an overlapping statement add nothing."""
+    monkeypatch.setattr("openteller.services.ingest.FLUSH_ROWS", 2)
+    coffee = tx(3, "-3.20", "CAFE CENTRAL")
+    records: list[Record] = [ACCOUNT, coffee, tx(4, "-9.99", "KIOSK"), coffee, tx(5, "-1", "X")]
+    records += [coffee]
+    first = ingest(app, statement, ScriptedReader(records))
+    assert (first.transactions_added, first.duplicates_skipped) == (5, 0)  # type: ignore[attr-defined]
+    again = ingest(app, statement, ScriptedReader(records))
+    assert (again.transactions_added, again.duplicates_skipped) == (0, 5)  # type: ignore[attr-defined]
+    overlapping = ingest(app, statement, ScriptedReader([ACCOUNT, coffee, coffee]))
+    assert (overlapping.transactions_added, overlapping.duplicates_skipped) == (0, 2)  # type: ignore[attr-defined]
+    one_more = ingest(app, statement, ScriptedReader([ACCOUNT, *[coffee] * 4]))
+    assert (one_more.transactions_added, one_more.duplicates_skipped) == (1, 3)  # type: ignore[attr-defined]
+    days = [t.booking_date.day for t in app.access.transactions("alice", OPERATOR)]
+    assert sorted(days) == [3, 3, 3, 3, 4, 5]
