@@ -159,9 +159,18 @@ _BALANCE_LINE = re.compile(
 )
 
 
-def _is_amountless(layout: Layout, row: list[str]) -> bool:
-    cells = (layout.amount, layout.debit, layout.credit)
-    return all(index < 0 or index >= len(row) or not row[index].strip() for index in cells)
+def _amount_cells(layout: Layout) -> tuple[int, ...]:
+    """The mapped columns that can hold a row's amount."""
+    return tuple(index for index in (layout.amount, layout.debit, layout.credit) if index >= 0)
+
+
+def _is_amountless(cells: tuple[int, ...], row: list[str]) -> bool:
+    """Whether every amount cell of ``row`` is missing or blank (a loop, not ``all()``
+    over a generator: it runs once per row, and the first cell usually decides)."""
+    for index in cells:  # noqa: SIM110 - see above
+        if index < len(row) and row[index].strip():
+            return False
+    return True
 
 
 def convert(
@@ -172,6 +181,7 @@ def convert(
     ``line_of`` is the :mod:`csv` reader (its ``line_num`` gives line numbers).
     """
     width = layout.width
+    amount_cells = _amount_cells(layout)
     parse_date = layout.parse_date
     di, desc, cur_i = layout.date, layout.description, layout.currency
     bal_i, acct_i = layout.balance, layout.account
@@ -195,7 +205,7 @@ def convert(
             if len(row) < width or not row[di].strip():
                 if not any(cell.strip() for cell in row):
                     continue
-                if (di >= len(row) or not row[di].strip()) and _is_amountless(layout, row):
+                if (di >= len(row) or not row[di].strip()) and _is_amountless(amount_cells, row):
                     text = " ".join(cell.strip() for cell in row if cell.strip())
                     if layout.continuation_rows and pending is not None:
                         joined = f"{pending.description} {text}".strip()
@@ -213,7 +223,7 @@ def convert(
                 else:
                     yield Problem(source, Position(line=line), layout.name(di), "empty date")
                 continue
-            if _is_amountless(layout, row) and _BALANCE_LINE.search(" ".join(row)):
+            if _is_amountless(amount_cells, row) and _BALANCE_LINE.search(" ".join(row)):
                 # "Beginning balance as of 11/01/2026": the bank's running total, no payment
                 text = " ".join(cell.strip() for cell in row if cell.strip())
                 yield Problem(
