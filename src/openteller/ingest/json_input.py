@@ -29,6 +29,10 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 _LAST_KEY = re.compile(r'"([^"\\]{1,80})"\s*:')
 _BAD_NUMBER = re.compile(r"[:\[,]\s*(-?(?:NaN|Infinity|\d{1000,}))")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: A surrogate escape; JSON decoding pairs them into characters, a lone one stays (the
+#: text cannot then be stored or even encoded as UTF-8).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -91,7 +95,7 @@ def load_document(stream: BinaryIO, source: str, max_bytes: int = MAX_JSON_BYTES
             f"{encoding.upper()} (JSON must be UTF-8)"
         ) from exc
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        document = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise IngestError(
             f"{source}: line {exc.lineno}, column {exc.colno}, {_near_field(text, exc.pos)}: "
@@ -109,6 +113,52 @@ def load_document(stream: BinaryIO, source: str, max_bytes: int = MAX_JSON_BYTES
             f"{source}: line {line}, column {column}, {_near_field(text, pos)}: "
             f"not a JSON number: {exc}"
         ) from exc
+    where = lone_surrogate_path(text, document)
+    if where is not None:
+        raise IngestError(f"{source}: {where}: {LONE_SURROGATE}")
+    return document
+
+
+#: What is wrong with a JSON string holding half a character.
+LONE_SURROGATE = (
+    "text is not valid Unicode: it holds a lone UTF-16 surrogate escape (\\ud800 to "
+    "\\udfff without its pair)"
+)
+
+
+def lone_surrogate_path(raw: str | bytes, document: object) -> str | None:
+    """The JSON path of the first string in ``document`` (parsed from ``raw``) that holds
+    a lone surrogate, or None; the document is walked only when ``raw`` has a surrogate
+    escape at all."""
+    if isinstance(raw, str):
+        escaped = _SURROGATE_ESCAPE.search(raw) is not None
+    else:
+        escaped = _SURROGATE_ESCAPE_BYTES.search(raw) is not None
+    return lone_surrogate_at(document) if escaped else None
+
+
+def lone_surrogate_at(document: object, path: str = "$") -> str | None:
+    """The JSON path of the first string (or key) in ``document`` holding a lone
+    surrogate, or None (a check for documents whose text has surrogate escapes)."""
+    if isinstance(document, str):
+        try:
+            document.encode()
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found = lone_surrogate_at(key, f"{path} (a key)") or lone_surrogate_at(
+                value, f"{path}.{key}"
+            )
+            if found is not None:
+                return found
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            found = lone_surrogate_at(value, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def as_list(value: object) -> list[object]:

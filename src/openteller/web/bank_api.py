@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openteller.bootstrap import App
 from openteller.domain.errors import AccessDenied, DomainError
+from openteller.ingest.json_input import LONE_SURROGATE, lone_surrogate_path
 from openteller.privacy.access import UnknownCustomer
 from openteller.web.gathering import Gathering
 
@@ -57,9 +58,13 @@ def add_bank_routes(
             return fail(exc.status, str(exc))
         assert key is not None
         try:
-            return json.loads(raw), key
+            body = json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             return fail(400, "the body is not JSON")
+        where = lone_surrogate_path(raw, body)
+        if where is not None:
+            return fail(400, f"the body's {where}: {LONE_SURROGATE}")
+        return body, key
 
     async def handled(request: Request, work: Callable[[Any, str], Awaitable[Any]]) -> Response:
         signed = await signed_json(request)

@@ -125,6 +125,24 @@ def test_an_amount_beyond_what_is_held_is_refused_at_once(site: tuple[str, App])
         app.access.transactions("carol", TERMINAL)
 
 
+def test_half_a_character_is_refused_and_a_whole_one_kept(site: tuple[str, App]) -> None:
+    """JSON can escape half of a UTF-16 pair ("\\ud800"); such text cannot be stored,
+    so the post is refused naming the field. A whole pair (an emoji) is fine."""
+    url, app = site
+    broken = tx("T-7", "-4.50", "Starbucks", description="COFFEE \ud800")
+    refused = feed(url, "transactions", card_feed(tx("T-8", "-1.00", "Starbucks"), broken))
+    assert refused.status_code == 400, refused.text
+    message = refused.json()["error"]["message"]
+    assert "$.transactions[1].description" in message and "lone UTF-16 surrogate" in message
+    with pytest.raises(Exception, match="no customer"):
+        app.access.transactions("carol", TERMINAL)
+    emoji = tx("T-9", "-4.50", "Starbucks", description="COFFEE \u2615 \U0001f600")
+    accepted = feed(url, "transactions", card_feed(emoji))
+    assert accepted.status_code == 202, accepted.text
+    (stored,) = app.access.transactions("carol", TERMINAL)
+    assert stored.description == "COFFEE \u2615 \U0001f600"
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [

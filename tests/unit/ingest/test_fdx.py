@@ -186,6 +186,14 @@ def test_account_bad_currency_and_unknown_item() -> None:
             b'{"transactions": [{"depositTransaction": {"amount": Infinity}}]}',
             ["bad.json", "line 1, column 53", "field 'amount'", "not a JSON number"],
         ),
+        (
+            b'{"transactions": [{"depositTransaction": {"description": "caf\\udc80 "}}]}',
+            ["bad.json", "$.transactions[0].depositTransaction.description", "lone UTF-16"],
+        ),
+        (
+            b'{"transactions": [{"\\ud800": 1}]}',
+            ["bad.json", "$.transactions[0] (a key)", "surrogate"],
+        ),
     ],
 )
 def test_unreadable_files_raise_ingest_error(data: bytes, expected: list[str]) -> None:
@@ -193,6 +201,14 @@ def test_unreadable_files_raise_ingest_error(data: bytes, expected: list[str]) -
         read_bytes_with(READER, data, "bad.json")
     for part in expected:
         assert part in str(caught.value)
+
+
+def test_whole_characters_escaped_as_pairs_are_read() -> None:
+    """json.dumps escapes the emoji as a surrogate pair; the backslash text stays text."""
+    document = {"transactions": [_tx(description="COFFEE \U0001f600 \\ud800")]}
+    assert "\\ud83d\\ude00" in json.dumps(document)
+    parsed = _read(document)
+    assert parsed.transactions[0].description == "COFFEE \U0001f600 \\ud800"
 
 
 def test_sniff() -> None:
