@@ -30,6 +30,10 @@ from openteller.ingest.records import (
 #: Distinct descriptors remembered per file (bounds memory use).
 ENRICH_CACHE = 100_000
 
+#: Every ASCII digit to ``0``, on UTF-8 bytes (several times faster than a regular
+#: expression collapsing digit runs, and multi-byte characters never hold such bytes).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
 #: A transaction checked and sanitised, ready to be categorised and stored: account key,
 #: bank id, booking day, value day (0 for none), amount in minor units, currency,
 #: pending, description, counterparty, merchant hint, MCC, reference, transaction type,
@@ -113,11 +117,17 @@ class MerchantsAndCategories:
     they depend on: the descriptor with its digits collapsed (merchant cleaning and
     categorisation ignore digits; customer rules may not, so with rules the exact text),
     and the amount only when a customer rule looks at amounts.
+
+    Collapsing digit runs costs about a microsecond, so it is done only for a descriptor
+    not seen before in a cheaper form, every digit turned into ``0``: "STORE 12" and
+    "STORE 34" share that first key, "STORE 123" then finds "STORE 12"'s result under
+    the collapsed one.
     """
 
     def __init__(self, categoriser: Categoriser) -> None:
         self.categoriser = categoriser
         self._cache: dict[tuple[str, str, str, str, str, str, int | bool], tuple[str, int]] = {}
+        self._seen: dict[tuple[bytes, str, str, str, str, str, int | bool], tuple[str, int]] = {}
         self._exact = bool(categoriser.rules)
         self._rules_use_amounts = any(
             r.min_amount is not None or r.max_amount is not None for r in categoriser.rules
@@ -125,6 +135,27 @@ class MerchantsAndCategories:
 
     def of(self, item: PreparedTransaction) -> tuple[str, int]:
         """(merchant, category number) of one prepared transaction."""
+        if self._exact:
+            return self._of_collapsed(item)
+        minor = item[4]
+        seen_key = (
+            item[7].encode().translate(_DIGITS_AS_ZERO),
+            item[8],
+            item[9],
+            item[10],
+            item[12],
+            item[13],
+            minor if self._rules_use_amounts else minor > 0,
+        )
+        found = self._seen.get(seen_key)
+        if found is None:
+            found = self._of_collapsed(item)
+            if len(self._seen) >= ENRICH_CACHE:
+                self._seen.clear()
+            self._seen[seen_key] = found
+        return found
+
+    def _of_collapsed(self, item: PreparedTransaction) -> tuple[str, int]:
         minor = item[4]
         cache_key = (
             item[7] if self._exact else without_numbers(item[7]),

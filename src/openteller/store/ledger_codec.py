@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 FLAG_PENDING = 1
 
@@ -127,7 +128,7 @@ class NumericColumns:
     @property
     def merchants(self) -> list[str]:
         if self._merchants is None:
-            self._merchants = list(json.loads(self._merchant_blob)) if self._merchant_blob else []
+            self._merchants = list(orjson.loads(self._merchant_blob)) if self._merchant_blob else []
         return self._merchants
 
     def __len__(self) -> int:
@@ -156,7 +157,7 @@ def encode_numeric(rows: list[LedgerRow]) -> bytes:
     }
     codes = ",".join(currencies).encode("ascii")
     body = b"".join(np.array(values[name], dtype=dtype).tobytes() for name, dtype in _COLUMNS)
-    names = json.dumps(list(merchants), separators=(",", ":")).encode()
+    names = orjson.dumps(list(merchants))
     return _MAGIC + _HEADER.pack(n, len(codes)) + codes + body + names
 
 
@@ -195,14 +196,14 @@ def encode_details(rows: list[LedgerRow]) -> bytes:
         "transaction_type": [r.transaction_type for r in rows],
         "category_hint": [r.category_hint for r in rows],
     }
-    return zlib.compress(json.dumps(columns, separators=(",", ":")).encode(), 1)
+    return zlib.compress(orjson.dumps(columns), 1)
 
 
 def decode_rows(numeric_blob: bytes, details_blob: bytes) -> list[LedgerRow]:
     """Rebuild full rows from both parts of a block (columns to Python lists first:
     indexing numpy arrays element by element is many times slower)."""
     numeric = decode_numeric(numeric_blob)
-    details = json.loads(zlib.decompress(details_blob))
+    details = orjson.loads(zlib.decompress(details_blob))
     merchants, currencies = numeric.merchants, numeric.currencies
     size = len(numeric)
     blank = [""] * size
