@@ -138,14 +138,14 @@ class MerchantsAndCategories:
         if self._exact:
             return self._of_collapsed(item)
         minor = item[4]
-        seen_key = (
+        seen_key = (  # the fields of _of_collapsed's key, the descriptor with digits as 0
             item[7].encode().translate(_DIGITS_AS_ZERO),
             item[8],
             item[9],
             item[10],
             item[12],
             item[13],
-            minor if self._rules_use_amounts else minor > 0,
+            minor > 0,  # no customer rules here, so no rule looks at amounts
         )
         found = self._seen.get(seen_key)
         if found is None:
