@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +31,11 @@ import numpy.typing as npt
 _BLAKE2B_12 = hashlib.blake2b(digest_size=12)
 #: A digest read as its first 8 bytes (the number it is remembered by) and the rest.
 _DIGEST = np.dtype([("prefix", "<u8"), ("rest", "V4")])
+
+
+def bank_id_key(bank_id: str) -> str:
+    """The dedupe key of a transaction the bank gave an id."""
+    return "id:" + bank_id
 
 
 def content_digest(
@@ -56,24 +60,6 @@ class DedupeKeys:
         #: Sorted runs of digest prefixes seen in earlier batches, each with how often
         #: each was seen; a prefix is in one run only.
         self._runs: list[tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint32]]] = []
-
-    def key(
-        self,
-        *,
-        account: str,
-        bank_id: str,
-        booking_date: date,
-        amount_minor: int,
-        currency: str,
-        description: str,
-    ) -> str:
-        """The dedupe key of one transaction (call once per transaction, in file order)."""
-        if bank_id:
-            return "id:" + bank_id
-        digest = content_digest(
-            account, booking_date.toordinal(), amount_minor, currency, description
-        )
-        return self.numbered([digest])[0]
 
     def numbered(self, digests: Sequence[bytes]) -> list[str]:
         """The keys of the next transactions without a bank id, from their

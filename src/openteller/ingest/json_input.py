@@ -137,27 +137,24 @@ def lone_surrogate_path(raw: str | bytes, document: object) -> str | None:
     return lone_surrogate_at(document) if escaped else None
 
 
-def lone_surrogate_at(document: object, path: str = "$") -> str | None:
+def lone_surrogate_at(document: object) -> str | None:
     """The JSON path of the first string (or key) in ``document`` holding a lone
-    surrogate, or None (a check for documents whose text has surrogate escapes)."""
-    if isinstance(document, str):
-        try:
-            document.encode()
-        except UnicodeEncodeError:
-            return path
-        return None
-    if isinstance(document, dict):
-        for key, value in document.items():
-            found = lone_surrogate_at(key, f"{path} (a key)") or lone_surrogate_at(
-                value, f"{path}.{key}"
-            )
-            if found is not None:
-                return found
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            found = lone_surrogate_at(value, f"{path}[{index}]")
-            if found is not None:
-                return found
+    surrogate, or None (walked with a list, not recursion, so no nesting depth can
+    exhaust the stack)."""
+    pending: list[tuple[object, str]] = [(document, "$")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(value, dict):
+            children = [(key, f"{path} (a key)") for key in value]
+            children += [(item, f"{path}.{key}") for key, item in value.items()]
+            pending += reversed(children)
+        elif isinstance(value, list):
+            pending += reversed([(item, f"{path}[{i}]") for i, item in enumerate(value)])
     return None
 
 

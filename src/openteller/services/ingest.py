@@ -26,7 +26,7 @@ from openteller.domain.card_numbers import sanitise
 from openteller.domain.errors import DomainError, IngestError
 from openteller.domain.money import Money, check_currency
 from openteller.ingest.base import SNIFF_BYTES, FormatReader
-from openteller.ingest.dedupe import DedupeKeys, content_digest
+from openteller.ingest.dedupe import DedupeKeys, bank_id_key, content_digest
 from openteller.ingest.records import (
     ParsedAccount,
     ParsedBalance,
@@ -189,7 +189,7 @@ class _FileIngest:
         booking_date = date.fromordinal(booking_day)
         row = LedgerRow(  # positional: this runs once per transaction
             "",  # id: derived from the key when read (LedgerStore.iter_rows), not stored
-            "id:" + bank_id if bank_id else "",
+            bank_id_key(bank_id) if bank_id else "",  # without one, numbered at the flush
             booking_date,
             date.fromordinal(value_day) if value_day else None,
             minor,

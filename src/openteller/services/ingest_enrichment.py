@@ -27,8 +27,9 @@ from openteller.ingest.records import (
     Record,
 )
 
-#: Distinct descriptors remembered per file (bounds memory use).
-ENRICH_CACHE = 100_000
+#: Merchant and category answers remembered per file (bounds memory use): up to two
+#: per distinct descriptor (see :class:`MerchantsAndCategories`).
+ENRICH_CACHE = 200_000
 
 #: Every ASCII digit to ``0``, on UTF-8 bytes (several times faster than a regular
 #: expression collapsing digit runs, and multi-byte characters never hold such bytes).
@@ -108,6 +109,11 @@ def prepare(record: ParsedTransaction) -> PreparedTransaction:
     )
 
 
+#: What a merchant and category answer is remembered by: descriptor, counterparty,
+#: merchant hint, MCC, transaction type, category hint, and amount (or its sign).
+_Key = tuple[str | bytes, str, str, str, str, str, int | bool]
+
+
 class MerchantsAndCategories:
     """Merchant and category of the prepared transactions of one file, for one customer
     (their rules first).
@@ -126,8 +132,9 @@ class MerchantsAndCategories:
 
     def __init__(self, categoriser: Categoriser) -> None:
         self.categoriser = categoriser
-        self._cache: dict[tuple[str, str, str, str, str, str, int | bool], tuple[str, int]] = {}
-        self._seen: dict[tuple[bytes, str, str, str, str, str, int | bool], tuple[str, int]] = {}
+        #: Keyed by the descriptor in one of its forms (bytes: every digit as 0; text:
+        #: digit runs collapsed, or exact under customer rules) and the other fields.
+        self._remembered: dict[_Key, tuple[str, int]] = {}
         self._exact = bool(categoriser.rules)
         self._rules_use_amounts = any(
             r.min_amount is not None or r.max_amount is not None for r in categoriser.rules
@@ -136,43 +143,30 @@ class MerchantsAndCategories:
     def of(self, item: PreparedTransaction) -> tuple[str, int]:
         """(merchant, category number) of one prepared transaction."""
         if self._exact:
-            return self._of_collapsed(item)
-        minor = item[4]
-        seen_key = (  # the fields of _of_collapsed's key, the descriptor with digits as 0
-            item[7].encode().translate(_DIGITS_AS_ZERO),
-            item[8],
-            item[9],
-            item[10],
-            item[12],
-            item[13],
-            minor > 0,  # no customer rules here, so no rule looks at amounts
-        )
-        found = self._seen.get(seen_key)
+            return self._looked_up(self._key(item, item[7]), item)
+        digits_as_zero = self._key(item, item[7].encode().translate(_DIGITS_AS_ZERO))
+        found = self._remembered.get(digits_as_zero)
         if found is None:
-            found = self._of_collapsed(item)
-            if len(self._seen) >= ENRICH_CACHE:
-                self._seen.clear()
-            self._seen[seen_key] = found
+            found = self._looked_up(self._key(item, without_numbers(item[7])), item)
+            self._remember(digits_as_zero, found)
         return found
 
-    def _of_collapsed(self, item: PreparedTransaction) -> tuple[str, int]:
+    def _key(self, item: PreparedTransaction, descriptor: str | bytes) -> _Key:
         minor = item[4]
-        cache_key = (
-            item[7] if self._exact else without_numbers(item[7]),
-            item[8],
-            item[9],
-            item[10],
-            item[12],
-            item[13],
-            minor if self._rules_use_amounts else minor > 0,
-        )
-        found = self._cache.get(cache_key)
+        amount = minor if self._rules_use_amounts else minor > 0
+        return (descriptor, item[8], item[9], item[10], item[12], item[13], amount)
+
+    def _looked_up(self, key: _Key, item: PreparedTransaction) -> tuple[str, int]:
+        found = self._remembered.get(key)
         if found is None:
             found = self._categorise(item)
-            if len(self._cache) >= ENRICH_CACHE:
-                self._cache.clear()
-            self._cache[cache_key] = found
+            self._remember(key, found)
         return found
+
+    def _remember(self, key: _Key, found: tuple[str, int]) -> None:
+        if len(self._remembered) >= ENRICH_CACHE:
+            self._remembered.clear()
+        self._remembered[key] = found
 
     def _categorise(self, item: PreparedTransaction) -> tuple[str, int]:
         (_, _, _, _, minor, currency, _, description, counterparty, hint, mcc, _, kind, bank) = item

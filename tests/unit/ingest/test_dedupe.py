@@ -1,17 +1,14 @@
 from datetime import date
 
-from openteller.ingest.dedupe import DedupeKeys, content_digest
+from openteller.ingest.dedupe import DedupeKeys, bank_id_key, content_digest
 
 
 def _key(keys: DedupeKeys, bank_id: str = "", description: str = "COFFEE") -> str:
-    return keys.key(
-        account="a",
-        bank_id=bank_id,
-        booking_date=date(2024, 1, 5),
-        amount_minor=-450,
-        currency="USD",
-        description=description,
-    )
+    """A transaction's key as ingest makes it: the bank's id, else its numbered content."""
+    if bank_id:
+        return bank_id_key(bank_id)
+    day = date(2024, 1, 5).toordinal()
+    return keys.numbered([content_digest("a", day, -450, "USD", description)])[0]
 
 
 def test_bank_ids_win() -> None:
@@ -32,31 +29,17 @@ def test_whitespace_and_case_do_not_change_the_content_key() -> None:
 
 def test_content_keys_are_the_ones_earlier_versions_stored() -> None:
     """Keys are stored: a new formula would make every re-ingest add duplicates."""
-    keys = DedupeKeys()
-    first, second = (
-        keys.key(
-            account="5f0c",
-            bank_id="",
-            booking_date=date(2024, 1, 5),
-            amount_minor=-450,
-            currency="USD",
-            description=text,
-        )
-        for text in (" Blue  Bottle\tCOFFEE ", "blue bottle coffee")
+    day = date(2024, 1, 5).toordinal()
+    first, second = DedupeKeys().numbered(
+        [
+            content_digest("5f0c", day, -450, "USD", text)
+            for text in (" Blue  Bottle\tCOFFEE ", "blue bottle coffee")
+        ]
     )
     assert (first, second) == ("h:2fae996ccaebe07e231400c8#1", "h:2fae996ccaebe07e231400c8#2")
-    assert DedupeKeys().numbered(
-        [content_digest("5f0c", date(2024, 1, 5).toordinal(), -450, "USD", "X")]
-    ) == [
-        DedupeKeys().key(
-            account="5f0c",
-            bank_id="",
-            booking_date=date(2024, 1, 5),
-            amount_minor=-450,
-            currency="USD",
-            description="x",
-        )
-    ]
+    assert DedupeKeys().numbered([content_digest("5f0c", day, -450, "USD", "X")]) == (
+        DedupeKeys().numbered([content_digest("5f0c", day, -450, "USD", "x")])
+    )
 
 
 def _digest(n: int) -> bytes:

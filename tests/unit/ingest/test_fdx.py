@@ -11,6 +11,7 @@ from openteller.domain.accounts import AccountType
 from openteller.domain.errors import IngestError
 from openteller.domain.transactions import TransactionStatus
 from openteller.ingest.fdx import FdxReader
+from openteller.ingest.json_input import lone_surrogate_at
 from openteller.ingest.records import Severity
 from tests.samples import Parsed, read_bytes_with
 
@@ -209,6 +210,15 @@ def test_whole_characters_escaped_as_pairs_are_read() -> None:
     assert "\\ud83d\\ude00" in json.dumps(document)
     parsed = _read(document)
     assert parsed.transactions[0].description == "COFFEE \U0001f600 \\ud800"
+
+
+def test_a_lone_surrogate_is_found_at_any_depth_and_in_document_order() -> None:
+    deep: object = "\ud800"
+    for _level in range(5000):
+        deep = [deep]
+    assert lone_surrogate_at({"ok": "fine", "deep": deep}) == "$.deep" + "[0]" * 5000
+    assert lone_surrogate_at({"a": ["x", "\udc00"], "b": "\ud800"}) == "$.a[1]"
+    assert lone_surrogate_at({"a": ["x", "\U0001f600"], "b": 1}) is None
 
 
 def test_sniff() -> None:
