@@ -77,32 +77,32 @@ def nlu(
         bool, typer.Option("--batch", help="Read one message per line, write JSON lines.")
     ] = False,
 ) -> None:
-    """Understand a message: intent, confidence and slots (no customer data is read).
+    """Understand a message: intent, confidence and slots (no customer data is read),
+    as the assistant understands it before answering.
 
     Example: openteller nlu "how much did I spend on coffee since Monday?"
     """
     from openteller.assistant.classifier import load_classifier
-    from openteller.assistant.slots import extract
+    from openteller.assistant.understanding import Understander
 
     settings = load_settings()
-    classifier = load_classifier()
+    understander = Understander(load_classifier(), week_start=settings.week_start)
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     merchants = sorted({m.name for m in known_merchants()})
     for message in _lines(text, batch):
-        prediction = classifier.predict(message)
-        slots = extract(message, today, merchants, week_start=settings.week_start)
-        named = slots_json(slots)
+        understood = understander.understand(message, today, merchants, merchants_are_theirs=False)
+        named = slots_json(understood.slots)
         record = {
             "text": message,
-            "intent": prediction.intent.value,
-            "confidence": round(prediction.confidence, 3),
+            "intent": understood.intent.value,
+            "confidence": round(understood.confidence, 3),
             "slots": named,
         }
         if as_json or batch:
             print(json.dumps(record), flush=True)
         else:
             console.print(
-                f"[bold]{prediction.intent.value}[/] ({prediction.confidence:.2f}) "
+                f"[bold]{understood.intent.value}[/] ({understood.confidence:.2f}) "
                 + json.dumps({k: v for k, v in named.items() if v}),
                 highlight=False,
             )

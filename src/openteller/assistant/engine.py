@@ -1,6 +1,7 @@
 """The assistant: one message in, one answer out, with the conversation's context.
 
-Understanding is the intent classifier plus the rule-based slots; follow-ups ("and last
+Understanding (:mod:`openteller.assistant.understanding`) is the intent classifier, the
+rule-based slots and the corrections the words leave no doubt about; follow-ups ("and last
 month?", "what about restaurants?", "show me those") reuse the previous question's
 intent and slots. Skills read only through the privacy core's access service.
 """
@@ -18,9 +19,8 @@ from openteller.assistant.money_skills import Answer, MoneySkills
 from openteller.assistant.periods import Period, PeriodMatch
 from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.service_skills import Pending, ServiceSkills, names_card
-from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
-from openteller.assistant.spelling import BANKING_WORDS, Speller
-from openteller.domain.categories import Category
+from openteller.assistant.slots import Slots
+from openteller.assistant.understanding import Outright, Understander, said_outright
 from openteller.domain.consent import Purpose
 from openteller.domain.errors import AccessDenied
 from openteller.privacy.access import AccessService, Requester
@@ -34,14 +34,6 @@ _SHOW_THOSE = re.compile(
     r"\b(?:show|list|see)\b.*\b(?:those|them|these|the transactions|which ones)\b", re.I
 )
 _PRINTABLE = re.compile(r"[A-Za-z]")
-# "stop sending me insights", "turn off these notifications", "no more tips": proactive
-# insights off, said in words (the "Stop these" button stops one kind).
-_STOP_INSIGHTS = re.compile(
-    r"(?i)\b(?:stop|unsubscribe(?: me)? from|turn off|switch off|disable|mute|no more|"
-    r"don'?t (?:send|want)|do not (?:send|want)|opt(?: me)? out of)\b"
-    r"[\w\s']{0,30}?\b(?:insights?|tips|nudges|notifications?|spending updates?|"
-    r"weekly updates?|these (?:messages|updates|notes|warnings))\b"
-)
 # Money in and money out asked together: "income vs spending", "money in and out".
 _MONEY_IN = re.compile(
     r"(?i)\b(?:income|incomings?|earn(?:ed|ings)?|received|money in|came in|coming in|"
@@ -54,8 +46,6 @@ _CASH_FLOW = re.compile(
     r"(?i)\b(?:cash\s*flow|money in and(?: money)? out|in and out|(?:did|have|do)\s+i\s+save[d]?"
     r"|i\s+saved|left over)\b"
 )
-_NET_WORTH = re.compile(r"(?i)\bnet\s+worth\b|\bhow\s+much\s+(?:money\s+)?do\s+i\s+have\b")
-_CHART = re.compile(r"(?i)\b(?:chart|graph|pie|break\s?down)\b")
 
 
 def _cash_flow(text: str) -> bool:
@@ -66,101 +56,6 @@ _COMPARE_FOLLOW_UP = re.compile(
     r"(?i)\s*(?:and\s+|how\s+(?:about|does\s+that\s+compare)\s+)?(?:compared?\s+(?:to|with)|vs\.?"
     r"|versus|against|than)\b"
 )
-_PAID_ME = re.compile(
-    r"(?i)\b(?:been|get|got|getting|gets)\s+paid\b|\bpaid\s+me\b|\bpay\s?(?:check|day|slip)s?\b"
-    r"|\bsalary\b|\bwages?\b"
-)
-_I_PAID = re.compile(
-    r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought)\b|\b(?:pay|paid)\s+(?:for|at)\b"
-)
-
-
-def _reconsidered(intent: Intent, text: str, slots: Slots) -> tuple[Intent, Slots]:
-    """The classifier's intent (and the slots it then needs), corrected where the words
-    leave no doubt."""
-    intent = _intent_from_words(intent, text, slots)
-    if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
-        # "what was my last paycheck?": that payment, among the money that came in
-        intent = Intent.TRANSACTIONS
-        if slots.category is None and slots.group is None:
-            slots = replace(slots, category=Category.INCOME)
-    return intent, slots
-
-
-def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
-    if (
-        intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
-        and _HOW_MUCH.match(text)
-        and not (slots.recent or slots.largest or slots.limit)
-    ):
-        # "how much rent did I pay this year?", "how much cash did I withdraw?": a total,
-        # whatever the words have in common with a search or a fraud report
-        return Intent.SPENDING
-    if intent is Intent.INCOME and _I_PAID.search(text) and not _PAID_ME.search(text):
-        return Intent.SPENDING  # "how much did I pay for gas?": money out
-    money_in = _PAID_ME.search(text) and not _I_PAID.search(text)
-    if money_in and intent in (
-        Intent.SPENDING,
-        Intent.TRANSACTIONS,
-        Intent.BANKING_OTHER,
-        Intent.OUT_OF_SCOPE,
-    ):
-        return Intent.INCOME  # "have I been paid this week?"
-    if (
-        intent in (Intent.AFFIRM, Intent.DENY)
-        and _QUESTION.search(text)
-        and _CONSENT_WORDS.search(text)
-    ):
-        return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
-    if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
-        return Intent.BALANCE  # what is held, less what is owed
-    if slots.per_payment and intent in (
-        Intent.BANKING_OTHER,
-        Intent.OUT_OF_SCOPE,
-        Intent.TRANSACTIONS,
-    ):
-        return Intent.SPENDING  # "what was my average grocery bill?"
-    if intent is Intent.SPENDING and slots.limit is not None and slots.period is None:
-        return Intent.TRANSACTIONS  # "how much was my last grocery trip?": that one
-    if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
-        return Intent.SPENDING  # "a pie chart of last month": where the money went
-    if (
-        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
-        and slots.period
-        and (slots.category is not None or slots.group)
-    ):
-        return Intent.SPENDING  # "groceries from 1/3 to 15/3": a category and a period
-    if (
-        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
-        and (slots.category is not None or slots.group)
-        and _LIST_WORDS.match(text)
-        and not _HOW_TO.search(text)
-    ):
-        return Intent.TRANSACTIONS  # "what subscriptions do I have?": those payments
-    if (
-        slots.refunds
-        and intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE, Intent.INCOME, Intent.SPENDING)
-        and not _HOW_TO.search(text)
-        and not _HOW_MUCH.match(text)
-    ):
-        return Intent.TRANSACTIONS  # "show me my refunds", "did Amazon refund me?"
-    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and _WHERE_MONEY.search(text):
-        return Intent.SPENDING  # "where does my money go?": by category
-    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and slots.merchant:
-        # One of the customer's own merchants named: a question about their payments
-        # ("when was my last Starbucks visit?", "how many times did I go to Target?")
-        return Intent.SPENDING if _HOW_MUCH.match(text) else Intent.TRANSACTIONS
-    return intent
-
-
-# "do you sell my data?", "is this private?": the promise, in plain words
-_PRIVACY_PROMISE = re.compile(
-    r"(?i)\b(?:sell|sold|selling|rent|monetis\w*|monetiz\w*)\b[^?.!]*\b(?:data|information|info|"
-    r"details)\b|\b(?:use|used|using|for|share|shared|sharing)\b[^?.!]*\b(?:advertis\w*|ads|"
-    r"marketing|advertisers)\b|\b(?:is|are)\s+(?:this|it|my|these|our)\s*"
-    r"(?:\w+\s+)?(?:private|safe|secure|confidential)\b|\bwho\s+(?:is|else)\s+(?:reading|listening"
-    r"|watching)\b"
-)
 PRIVACY_PROMISE = (
     "No one buys your data here. I read it only to answer you, under the consents you gave "
     "(each names its purpose and ends; you can revoke it at any time), and it is never used "
@@ -168,17 +63,11 @@ PRIVACY_PROMISE = (
     "encrypted under a key that is yours alone, the messaging app receives only the replies "
     'you ask for, and every read is logged for you to see: ask "who read my data".'
 )
-_QUESTION = re.compile(r"(?i)\b(?:what|which|who|when|where|why|how)\b|\?")
-_CONSENT_WORDS = re.compile(r"(?i)\b(?:agree[ds]?|consent\w*|permission\w*|allowed|signed up)\b")
 _DECLINED = re.compile(
     r"(?i)\b(?:declined|decline[sd]?|rejected|refused|not working|doesn'?t work|won'?t work"
     r"|stopped working|isn'?t working|blocked)\b"
 )
-_LIST_WORDS = re.compile(r"(?i)\s*(?:what|which|show|list|any|do\s+i\s+have|my)\b")
-_HOW_TO = re.compile(r"(?i)\b(?:how\s+(?:do|can|to)|cancel|dispute|stop|change|close|open)\b")
-_WHERE_MONEY = re.compile(r"(?i)\bwhere\b[^?.!]*\bmoney\b")
 _NAMED_CHANNEL = re.compile(r"(?i)\b(?:messenger|facebook|meta)\b")
-_HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
 _YES = re.compile(r"(?i)yes|y|yeah|yep|sure|ok|okay|do it|confirm|please do")
 _NO = re.compile(r"(?i)no|n|nope|cancel|stop|don't|do not")
 _BEFORE = re.compile(
@@ -261,23 +150,9 @@ class Assistant:
     ) -> None:
         self._access = access
         self._services = services or ServiceSkills()
-        self._classifier = classifier
         self._clock = clock
         self._money = MoneySkills(access, locale)
-        self.week_start = week_start
-        self._speller = Speller(
-            BANKING_WORDS | {w for phrase in CATEGORY_WORDS for w in phrase.split()},
-            classifier.known_words(),
-        )
-
-    def understand(
-        self, text: str, today: date, merchants: list[str] | None = None
-    ) -> tuple[Intent, float, Slots]:
-        merchants = merchants or []
-        text = self._speller.correct(text, keep=(w for m in merchants for w in m.split()))
-        prediction = self._classifier.predict(text)
-        slots = extract(text, today, merchants, week_start=self.week_start)
-        return prediction.intent, prediction.confidence, slots
+        self._understander = Understander(classifier, week_start=week_start)
 
     def _merchants(self, customer: str, requester: Requester, today: date) -> list[str]:
         try:
@@ -304,16 +179,16 @@ class Assistant:
         cleaned = text.strip()
         if not cleaned or not _PRINTABLE.search(cleaned):
             return self._small(Intent.HELP, 0.0, "I didn't catch a question there. " + HELP_TEXT)
-        if _PRIVACY_PROMISE.search(cleaned):
+        outright = said_outright(cleaned)
+        if outright is Outright.PRIVACY_PROMISE:
             return self._small(Intent.PRIVACY_WHAT_DATA, 1.0, PRIVACY_PROMISE)
-        if _STOP_INSIGHTS.search(cleaned):
+        if outright is Outright.STOP_INSIGHTS:
             reply = self._services.stop_insights(conversation.customer, conversation.channel)
             return Turn(Intent.PRIVACY_REVOKE, 1.0, Slots(), {"stopped": "insights"}, reply)
         if conversation.merchants is None:
             conversation.merchants = self._merchants(conversation.customer, requester, today)
-        merchants = conversation.merchants
-        intent, confidence, slots = self.understand(cleaned, today, merchants)
-        intent, slots = _reconsidered(intent, cleaned, slots)
+        understood = self._understander.understand(cleaned, today, conversation.merchants)
+        intent, confidence, slots = understood.intent, understood.confidence, understood.slots
         intent, slots = self._with_context(conversation, cleaned, intent, confidence, slots)
         conversation.history.append(cleaned[:500])
         if conversation.pending is not None:

@@ -355,6 +355,23 @@ def test_intents_the_words_leave_no_doubt_about(
     assert ask(assistant, question)["intent"] == intent
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is it safe to travel to iceland",  # no question about this chat's privacy
+        "what rental insurance policy do you recommend",  # a category, but no payments
+        "can you make a reservation at the restaurant for tonight",  # and a period
+        "what's the nearest starbucks",  # a merchant of theirs, but no visit or payment
+    ],
+)
+def test_questions_outside_banking_are_not_answered_from_the_ledger(
+    assistant: Assistant, question: str
+) -> None:
+    answer = ask(assistant, question)
+    assert answer["intent"] == "out_of_scope", answer
+    assert answer["answer"] == {}
+
+
 def test_per_month_is_the_average_of_the_last_twelve(assistant: Assistant) -> None:
     """ "per month" with no period used to total this month so far, by month (one month)."""
     answer = ask(assistant, "how much do I spend on netflix per month?")

@@ -133,3 +133,10 @@ def test_eval_nlu_reports_the_three_measures(sqlite_cli: Cli) -> None:
     assert report["non-banking questions sent to out_of_scope"]["value"] > 0.95
     assert report["banking questions not sent to out_of_scope"]["value"] > 0.95
     assert report["slots: exact on labelled cases"]["count"] >= 20
+    # what the assistant acts on, and the classifier's own label beside it
+    assert (
+        report["classifier alone: skill intents"]["count"]
+        == report["skill intents: accuracy"]["count"]
+    )
+    assert report["classifier alone: non-banking out_of_scope"]["value"] > 0.95
+    assert report["banking questions without a skill left to a person"]["value"] > 0.9

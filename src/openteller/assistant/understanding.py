@@ -1,0 +1,350 @@
+"""What a message asks, before any customer data is read.
+
+The intent classifier's label, the rule-based slots, and corrections where the words
+leave no doubt ("how much rent did I pay this year?" is a total, whatever it shares with
+a search). ``ask``, the chats and channels (through the engine), ``openteller nlu`` and
+``openteller eval nlu`` all understand a message with :class:`Understander`, so what
+``nlu`` reports and what the evaluation measures is what the assistant acts on.
+
+A correction that turns a question the classifier put outside banking (or among the
+banking questions no skill answers) into a question about the customer's money needs
+the whole message to be about their money: every word one of a question's function
+words, money words, period words, category words or the customer's merchant names.
+"What rental insurance policy do you recommend?" names a category and "can you suggest
+a restaurant for tonight?" a category and a period, yet neither asks about payments,
+and neither is answered with a list of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+from openteller.assistant.intents import Intent
+from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
+from openteller.assistant.spelling import BANKING_WORDS, Speller
+from openteller.domain.categories import Category
+
+if TYPE_CHECKING:
+    from openteller.assistant.classifier import IntentClassifier
+
+# "stop sending me insights", "turn off these notifications", "no more tips": proactive
+# insights off, said in words (the "Stop these" button stops one kind).
+_STOP_INSIGHTS = re.compile(
+    r"(?i)\b(?:stop|unsubscribe(?: me)? from|turn off|switch off|disable|mute|no more|"
+    r"don'?t (?:send|want)|do not (?:send|want)|opt(?: me)? out of)\b"
+    r"[\w\s']{0,30}?\b(?:insights?|tips|nudges|notifications?|spending updates?|"
+    r"weekly updates?|these (?:messages|updates|notes|warnings))\b"
+)
+
+_NET_WORTH = re.compile(
+    r"(?i)\bnet\s+worth\b|\bhow\s+much\s+(?:money\s+)?do\s+i\s+have\b(?!\s+(?:to|on)\b)"
+)
+_CHART = re.compile(r"(?i)\b(?:chart|graph|pie|break\s?down)\b")
+
+_PAID_ME = re.compile(
+    r"(?i)\b(?:been|get|got|getting|gets)\s+paid\b|\bpaid\s+me\b|\bpay\s?(?:check|day|slip)s?\b"
+    r"|\bsalary\b|\bwages?\b"
+)
+_I_PAID = re.compile(
+    r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought)\b"
+    r"|(?<!my )\b(?:pay|paid)\s+(?:for|at)\b"
+)
+# "when do I get paid?", "when is my next paycheck?": when pay will come, which no total
+# of the money that came in answers
+_PAY_DAY = re.compile(
+    r"(?i)\b(?:next|will|expect\w*|upcoming|do\s+i\s+get|is\s+pay\s?day)\b"
+    r"|\b(?:day|date)\s+(?:that\s+|when\s+)?i\s+get\s+paid\b"
+)
+
+
+def reconsidered(
+    intent: Intent, text: str, slots: Slots, *, merchant_is_theirs: bool = True
+) -> tuple[Intent, Slots]:
+    """The classifier's intent (and the slots it then needs), corrected where the words
+    leave no doubt. A merchant found in the text says the question is about the
+    customer's payments only if it is one of ``theirs`` (not a catalogue's name)."""
+    judged = slots if merchant_is_theirs else replace(slots, merchant=None)
+    intent = _intent_from_words(intent, text, judged)
+    if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
+        # "what was my last paycheck?": that payment, among the money that came in
+        intent = Intent.TRANSACTIONS
+        if slots.category is None and slots.group is None:
+            slots = replace(slots, category=Category.INCOME)
+    return intent, slots
+
+
+def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
+    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and not _only_about_money(
+        text, slots, outside=intent is Intent.OUT_OF_SCOPE
+    ):
+        return intent
+    if (
+        intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
+        and _HOW_MUCH.match(text)
+        and not (slots.recent or slots.largest or slots.limit)
+    ):
+        # "how much rent did I pay this year?", "how much cash did I withdraw?": a total,
+        # whatever the words have in common with a search or a fraud report
+        return Intent.SPENDING
+    if intent is Intent.INCOME and _I_PAID.search(text) and not _PAID_ME.search(text):
+        return Intent.SPENDING  # "how much did I pay for gas?": money out
+    money_in = _PAID_ME.search(text) and not _I_PAID.search(text) and not _PAY_DAY.search(text)
+    if money_in and intent in (
+        Intent.SPENDING,
+        Intent.TRANSACTIONS,
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+    ):
+        return Intent.INCOME  # "have I been paid this week?"
+    if (
+        intent in (Intent.AFFIRM, Intent.DENY)
+        and _QUESTION.search(text)
+        and _CONSENT_WORDS.search(text)
+    ):
+        return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
+    if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
+        return Intent.BALANCE  # what is held, less what is owed
+    if slots.per_payment and intent in (
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+        Intent.TRANSACTIONS,
+    ):
+        return Intent.SPENDING  # "what was my average grocery bill?"
+    if intent is Intent.SPENDING and slots.limit is not None and slots.period is None:
+        return Intent.TRANSACTIONS  # "how much was my last grocery trip?": that one
+    if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
+        return Intent.SPENDING  # "a pie chart of last month": where the money went
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and slots.period
+        and (slots.category is not None or slots.group)
+    ):
+        return Intent.SPENDING  # "groceries from 1/3 to 15/3": a category and a period
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and (slots.category is not None or slots.group)
+        and _LIST_WORDS.match(text)
+        and not _HOW_TO.search(text)
+    ):
+        return Intent.TRANSACTIONS  # "what subscriptions do I have?": those payments
+    if (
+        slots.refunds
+        and intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE, Intent.INCOME, Intent.SPENDING)
+        and not _HOW_TO.search(text)
+        and not _REQUEST.search(text)
+        and not _HOW_MUCH.match(text)
+    ):
+        return Intent.TRANSACTIONS  # "show me my refunds", "did Amazon refund me?"
+    if intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE) and _WHERE_MONEY.search(text):
+        return Intent.SPENDING  # "where does my money go?": by category
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and _merchant_words(slots.merchant, _WORD.findall(text.lower()))
+        and not _HOW_TO.search(text)
+        and not _REQUEST.search(text)
+    ):
+        # One of the customer's own merchants named: a question about their payments
+        # ("when was my last Starbucks visit?", "how many times did I go to Target?")
+        return Intent.SPENDING if _HOW_MUCH.match(text) else Intent.TRANSACTIONS
+    return intent
+
+
+# "do you sell my data?", "is this private?": the promise, in plain words
+_PRIVACY_PROMISE = re.compile(
+    r"(?i)\b(?:sell|sold|selling|rent|monetis\w*|monetiz\w*)\b[^?.!]*\b(?:data|information|info|"
+    r"details)\b|\b(?:use|used|using|for|share|shared|sharing)\b[^?.!]*\b(?:advertis\w*|ads|"
+    r"marketing|advertisers)\b|\b(?:is|are)\s+(?:this|my|these|our)\s*"
+    r"(?:\w+\s+)?(?:private|safe|secure|confidential)\b(?!\s+(?:to|for|in|at)\b)"
+    r"|^\W*(?:(?:but|and|so|ok)\W+)?is\s+it\s+(?:private|safe|secure|confidential)"
+    r"(?:\s+(?:here|with\s+you))?\W*$|\bwho\s+(?:is|else)\s+(?:reading|listening|watching)\b"
+)
+_QUESTION = re.compile(r"(?i)\b(?:what|which|who|when|where|why|how)\b|\?")
+_CONSENT_WORDS = re.compile(r"(?i)\b(?:agree[ds]?|consent\w*|permission\w*|allowed|signed up)\b")
+_LIST_WORDS = re.compile(r"(?i)\s*(?:what|which|show|list|any|do\s+i\s+have|my)\b")
+_HOW_TO = re.compile(r"(?i)\b(?:how\s+(?:do|can|to)|cancel|dispute|stop|change|close|open)\b")
+_WHERE_MONEY = re.compile(r"(?i)\bwhere\b[^?.!]*\bmoney\s+(?:go|goes|going|went)\b")
+# "can I get a refund?", "where do I go for a refund?": asking for something, not about
+# what was paid
+_REQUEST = re.compile(r"(?i)^\W*(?:can|could|would|will|please|where|why|how\s+(?:long|do|can))\b")
+_HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
+
+#: Words any question about one's own money may be made of, besides period, category
+#: and merchant words. A message with any other word is about something else too.
+_MONEY_QUESTION_WORDS = frozenset(
+    """
+    a about across all am an and any are as at be been bill bills biggest buy bought by can
+    charge charged charges cost costs could did do does each every far for from get go got
+    had has have how i i'd i'm in is it it's items largest last latest let list many me
+    money more most much my net of on or our out over paid pay payment payments per please
+    purchase purchases recent recently refund refunded refunds see show so some spend
+    spending spent that the their them there these they this those time times to total
+    transaction transactions trip trips under up us usual usually visit visits was we went
+    were what what's when where which who worth you your
+    """.split()
+)
+_WORD = re.compile(r"[a-z][a-z']*")
+_MONEY_WORDS = re.compile(
+    r"(?i)\b(?:spen[dt]\w*|paid|pay|payments?|cost\w*|bought|buy|purchases?|charge[ds]?|"
+    r"transactions?|bills?|money|refund\w*|how\s+much|net\s+worth|balances?|income|earn\w*|"
+    r"salary|pay\s?checks?|wages?|received|subscriptions?|deposits?|withdraw\w*|fees?)\b"
+)
+# "did I go", "my last visit", "how many times": what the customer did, not where a place is
+_OWN_DOINGS = re.compile(
+    r"(?i)\b(?:did|have|had)\s+i\b|\bi\s+(?:went|go|visited|was)\b"
+    r"|\bmy\s+(?:last|latest|first|recent|most\s+recent)\b|\btimes\b"
+)
+#: Words that join periods, categories and merchants without asking anything else.
+_GLUE_WORDS = frozenset("and at between for from in my of on since so far the this to".split())
+
+
+def _only_about_money(text: str, slots: Slots, *, outside: bool) -> bool:
+    """Whether every word of ``text`` belongs to a question about the customer's money
+    (see the module's docstring). For a message the classifier put ``outside`` banking,
+    the words must also name money ("spent", "paid", "how much"), or what the customer
+    did at a merchant they name ("when was my last Starbucks visit?"), or be nothing but
+    periods, categories and merchants ("coffee since Monday"): "are there any holidays
+    this month?" is not about the travel category, nor "what's the nearest Starbucks?"
+    about payments there."""
+    words = _words(text)
+    merchant = _merchant_words(slots.merchant, words)
+    said = [word for word in words if not _names(word, merchant)]
+    if not all(word in _DOMAIN_WORDS or word in _MONEY_QUESTION_WORDS for word in said):
+        return False
+    if not outside:
+        return True
+    return (
+        bool(_MONEY_WORDS.search(text))
+        or bool(merchant and _OWN_DOINGS.search(text))
+        or all(word in _DOMAIN_WORDS or word in _GLUE_WORDS or word in merchant for word in words)
+    )
+
+
+def _merchant_words(merchant: str | None, words: Sequence[str]) -> set[str]:
+    """The words of the merchant found in the text, if the text names all of them (or
+    typos of them): "now" alone is no mention of "Free Now", nor "john" of "John Lewis"."""
+    if merchant is None:
+        return set()
+    wanted = set(_WORD.findall(merchant.lower())) - _GLUE_WORDS
+    if wanted and all(any(_names(word, {part}) for word in words) for part in wanted):
+        return wanted
+    return set()
+
+
+def _names(word: str, merchant_words: set[str]) -> bool:
+    """Whether ``word`` is (or is a typo of) one of ``merchant_words``: "starbux" is
+    Starbucks, but "state" is no Allstate and "day" no "DA"."""
+    return word in merchant_words or any(
+        len(name) > 3 and len(word) >= 0.75 * len(name) and fuzz.ratio(word, name) >= _TYPO_SCORE
+        for name in merchant_words
+    )
+
+
+_TYPO_SCORE = 75
+
+#: Periods and banking words, and categories named in one word ("groceries").
+_DOMAIN_WORDS = frozenset(BANKING_WORDS) | frozenset(
+    phrase for phrase in CATEGORY_WORDS if _WORD.fullmatch(phrase)
+)
+#: Categories named in several words ("state tax", "food shopping"), which count only
+#: together: "state" alone is no category word.
+_CATEGORY_PHRASES = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(p) for p in sorted(CATEGORY_WORDS, key=len, reverse=True) if " " in p)
+    + r")\b"
+)
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text``, each category phrase as one word (a category word)."""
+    return _WORD.findall(_CATEGORY_PHRASES.sub("groceries", text.lower()))
+
+
+#: The words typos are put right into (see :mod:`openteller.assistant.spelling`).
+_SPELLING_WORDS = BANKING_WORDS | {w for phrase in CATEGORY_WORDS for w in phrase.split()}
+
+
+class Outright(Enum):
+    """Messages answered the same way whatever the classifier says."""
+
+    PRIVACY_PROMISE = "privacy_promise"  # "do you sell my data?"
+    STOP_INSIGHTS = "stop_insights"  # "stop sending me tips"
+
+
+def said_outright(text: str) -> Outright | None:
+    if _PRIVACY_PROMISE.search(text):
+        return Outright.PRIVACY_PROMISE
+    if _STOP_INSIGHTS.search(text):
+        return Outright.STOP_INSIGHTS
+    return None
+
+
+#: The intent each outright message is reported under.
+OUTRIGHT_INTENTS = {
+    Outright.PRIVACY_PROMISE: Intent.PRIVACY_WHAT_DATA,
+    Outright.STOP_INSIGHTS: Intent.PRIVACY_REVOKE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Understood:
+    intent: Intent
+    confidence: float
+    slots: Slots
+    outright: Outright | None = None
+
+
+class Understander:
+    """Speller, classifier, slots and corrections: one message to what it asks."""
+
+    def __init__(self, classifier: IntentClassifier, *, week_start: int = 0) -> None:
+        self._classifier = classifier
+        self.week_start = week_start
+        self._speller = Speller(_SPELLING_WORDS, classifier.known_words())
+
+    def understand(
+        self,
+        text: str,
+        today: date,
+        merchants: Sequence[str] = (),
+        *,
+        merchants_are_theirs: bool = True,
+    ) -> Understood:
+        """``merchants`` are the customer's own, or (``merchants_are_theirs=False``, with
+        no customer) names the merchant slot may take without making the message a
+        question about payments there."""
+        (understood,) = self.understand_many(
+            [text], today, merchants, merchants_are_theirs=merchants_are_theirs
+        )
+        return understood
+
+    def understand_many(
+        self,
+        texts: Sequence[str],
+        today: date,
+        merchants: Sequence[str] = (),
+        *,
+        merchants_are_theirs: bool = True,
+    ) -> list[Understood]:
+        """:meth:`understand` for each text, the classifier run once for them all."""
+        keep = [w for m in merchants for w in m.split()]
+        corrected = [self._speller.correct(text, keep=keep) for text in texts]
+        predictions = self._classifier.predictions(corrected)
+        result = []
+        for text, fixed, prediction in zip(texts, corrected, predictions, strict=True):
+            outright = said_outright(text)
+            if outright is not None:
+                result.append(Understood(OUTRIGHT_INTENTS[outright], 1.0, Slots(), outright))
+                continue
+            slots = extract(fixed, today, merchants, week_start=self.week_start)
+            intent, slots = reconsidered(
+                prediction.intent, fixed, slots, merchant_is_theirs=merchants_are_theirs
+            )
+            result.append(Understood(intent, prediction.confidence, slots))
+        return result
