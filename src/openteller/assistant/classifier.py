@@ -141,6 +141,8 @@ class IntentClassifier:
 
     def predictions(self, texts: Sequence[str]) -> list[Prediction]:
         """One prediction per text, computed together (much faster than one by one)."""
+        if not texts:
+            return []
         matrix = self._model.features.transform([normalise(t) for t in texts])
         all_scores = self._model.intents.decision_function(matrix)
         outside_scores = self._model.outside.decision_function(matrix)

@@ -297,7 +297,6 @@ class Understood:
     intent: Intent
     confidence: float
     slots: Slots
-    outright: Outright | None = None
 
 
 class Understander:
@@ -333,15 +332,17 @@ class Understander:
         merchants_are_theirs: bool = True,
     ) -> list[Understood]:
         """:meth:`understand` for each text, the classifier run once for them all."""
+        outright = [said_outright(text) for text in texts]
+        asked = [text for text, said in zip(texts, outright, strict=True) if said is None]
         keep = [w for m in merchants for w in m.split()]
-        corrected = [self._speller.correct(text, keep=keep) for text in texts]
-        predictions = self._classifier.predictions(corrected)
+        corrected = [self._speller.correct(text, keep=keep) for text in asked]
+        classified = iter(zip(corrected, self._classifier.predictions(corrected), strict=True))
         result = []
-        for text, fixed, prediction in zip(texts, corrected, predictions, strict=True):
-            outright = said_outright(text)
-            if outright is not None:
-                result.append(Understood(OUTRIGHT_INTENTS[outright], 1.0, Slots(), outright))
+        for said in outright:
+            if said is not None:
+                result.append(Understood(OUTRIGHT_INTENTS[said], 1.0, Slots()))
                 continue
+            fixed, prediction = next(classified)
             slots = extract(fixed, today, merchants, week_start=self.week_start)
             intent, slots = reconsidered(
                 prediction.intent, fixed, slots, merchant_is_theirs=merchants_are_theirs
