@@ -140,3 +140,9 @@ def test_eval_nlu_reports_the_three_measures(sqlite_cli: Cli) -> None:
     )
     assert report["classifier alone: non-banking out_of_scope"]["value"] > 0.95
     assert report["banking questions without a skill left to a person"]["value"] > 0.9
+    # skill accuracy per dataset, whose counts add up to the whole
+    per_dataset = [
+        report[f"skill questions from {name}"] for name in ("CLINC150", "BANKING77", "NLU++")
+    ]
+    assert sum(row["count"] for row in per_dataset) == report["skill intents: accuracy"]["count"]
+    assert all(row["value"] > 0.7 for row in per_dataset)
