@@ -183,7 +183,7 @@ class MessengerService:
     def store(self, conn: Connection, events: list[Any]) -> int:
         """Keep checked events in ``conn``'s transaction (several posts may share one,
         after :meth:`lock_echoed`); returns how many were new."""
-        kept = 0
+        new: list[tuple[str, bytes]] = []
         for event in events:
             if isinstance(event, Delivery | Read):
                 continue  # receipts: nothing to answer
@@ -203,9 +203,8 @@ class MessengerService:
                 )
                 continue
             payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
-            encrypted = self._cipher.encrypt(payload, f"inbox:{event.key}")
-            kept += int(self._inbox.add(conn, event.key, CHANNEL, encrypted))
-        return kept
+            new.append((event.key, self._cipher.encrypt(payload, f"inbox:{event.key}")))
+        return len(self._inbox.add_many(conn, CHANNEL, new))
 
     def _dropped(self, reason: str, detail: str) -> None:
         self._audit.record(

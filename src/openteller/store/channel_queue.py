@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, and_, or_, select, update
 
 from openteller.store import schema
-from openteller.store.insert_once import insert_once
+from openteller.store.insert_once import insert_many_once, insert_once
 
 LEASE = timedelta(seconds=60)
 #: How long a message whose sender died mid-send waits for the platform's echo before
@@ -41,21 +41,28 @@ class Inbox:
 
     def add(self, conn: Connection, key: str, channel: str, payload: bytes) -> bool:
         """Store an event once; False when this delivery was seen before (a retry)."""
-        return insert_once(
-            conn,
-            schema.channel_inbox,
-            {
-                "bank_id": self.bank_id,
-                "event_key": key[:200],
-                "channel": channel,
-                "payload": payload,
-                "status": "pending",
-                "attempts": 0,
-                "claimed_until": None,
-                "received_at": _now(),
-                "error": "",
-            },
-        )
+        return bool(self.add_many(conn, channel, [(key, payload)]))
+
+    def add_many(self, conn: Connection, channel: str, events: list[tuple[str, bytes]]) -> set[str]:
+        """Store each (key, payload) once, in one statement; the keys stored now (a key
+        seen before, in the inbox or earlier in ``events``, is left out)."""
+        received = _now()
+        rows: dict[str, dict[str, object]] = {}
+        for key, payload in events:
+            kept_key = key[:200]
+            if kept_key not in rows:
+                rows[kept_key] = {
+                    "bank_id": self.bank_id,
+                    "event_key": kept_key,
+                    "channel": channel,
+                    "payload": payload,
+                    "status": "pending",
+                    "attempts": 0,
+                    "claimed_until": None,
+                    "received_at": received,
+                    "error": "",
+                }
+        return insert_many_once(conn, schema.channel_inbox, list(rows.values()), "event_key")
 
     def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
         table = schema.channel_inbox

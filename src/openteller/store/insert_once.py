@@ -50,7 +50,8 @@ def insert_many_once(
     if not rows:
         return set()
     dialect = conn.dialect.name
-    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - not supported
+    if len(rows) == 1 or dialect not in ("postgresql", "sqlite"):
+        # one row: a plain execute, cheaper than the many-rows path's batching
         return {row[key] for row in rows if insert_once(conn, table, row)}
     statement = _MANY.get((dialect, table.name, key))
     if statement is None:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
 from openteller.bootstrap import App
@@ -399,3 +400,63 @@ def test_typing_then_a_chart_as_an_image_the_platform_can_fetch_briefly(
     assert fetched.headers["content-type"] == "image/png"
     forged = httpx.get(f"{url}/i/{'0' * 32}.1.{'A' * 43}.png")
     assert forged.status_code == 410
+
+
+def test_a_chunked_body_past_the_limit_is_refused_as_it_arrives(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    """No Content-Length to refuse it by: the webhook stops reading past 1,000,000 bytes."""
+    url, _app = server
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"x" * 65_536  # 2.6 MB in all
+
+    response = httpx.post(
+        f"{url}/webhooks/messenger",
+        content=chunks(),
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=00"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "status": 413,
+        "code": "request_entity_too_large",
+        "message": "the body is larger than 1000000 bytes",
+    }
+    assert graph.calls == []
+
+
+def test_a_message_twice_in_one_post_is_answered_once(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    twice = text_message(ALICE, "m_twice", "hi")
+    assert post(url, body(twice, twice)).status_code == 200
+    wait_for(graph, 1)
+    time.sleep(0.5)
+    assert len(graph.calls) == 1
+
+
+def test_an_event_that_cannot_be_stored_is_not_acknowledged(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    """Meta retries what is not acknowledged: a store that fails gives a 500 in the one
+    error shape, never a 200 for an event that was not kept."""
+    url, app = server
+    with app.engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE channel_inbox RENAME TO channel_inbox_away"))
+    try:
+        response = post(url, body(text_message(ALICE, "m_lost", "balance")))
+    finally:
+        with app.engine.begin() as conn:
+            conn.execute(sa.text("ALTER TABLE channel_inbox_away RENAME TO channel_inbox"))
+    assert response.status_code == 500
+    assert response.json()["error"] == {
+        "status": 500,
+        "code": "internal_server_error",
+        "message": "internal error (logged)",
+    }
+    # Meta's retry is stored and answered once the store works again
+    assert post(url, body(text_message(ALICE, "m_lost", "balance"))).status_code == 200
+    assert len(wait_for(graph, 1)) == 1
