@@ -90,8 +90,10 @@ RECEIVED = re.compile(
 )
 SPENT = re.compile(
     r"\b(spen[dt]|spending|spendings|expenditures?|expenses|burn(ed|t)|cost me|"
-    r"(did|have) i (paid|pay|bought|buy)|paid for|bought)\b"
+    r"how much (did|have) i (paid|pay|bought|buy)|paid for|pa(y|id) most)\b"
 )
+#: "did I pay Netflix?", "did I buy anything at ...": a search for the payments.
+DID_I_PAY = re.compile(r"\b(did|have) i (paid|pay|bought|buy)\b")
 LISTED = re.compile(r"\b(transactions?|payments|movements|purchases|list)\b")
 ASKED_FOR_LIST = re.compile(
     r"\b(list|show|see|tell me|give me)\b.*\b(transactions|payments|movements|purchases)\b"
@@ -169,7 +171,7 @@ def nlupp_intent(intents: set[str], slots: set[str], text: str) -> str:
         return "transactions"
     if SPENT.search(lowered) and not (listed and "how_much" not in asked):
         return "spending"
-    if listed and "transfer_payment_deposit" in asked:
+    if DID_I_PAY.search(lowered) or (listed and "transfer_payment_deposit" in asked):
         return "transactions"
     return "banking_other"
 

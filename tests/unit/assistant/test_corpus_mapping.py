@@ -90,6 +90,18 @@ builder = _builder()
             "transactions",
         ),
         (
+            "Did I buy anything at Godaddy this month",
+            {"request_info", "transfer_payment_deposit"},
+            {"company_name", "date_period"},
+            "transactions",
+        ),
+        (
+            "how much did i pay for amex recently",
+            {"how_much", "transfer_payment_deposit"},
+            {"company_name", "date_period"},
+            "spending",
+        ),
+        (
             "Can I see my latest transactions?",
             {"request_info", "transfer_payment_deposit"},
             set(),
