@@ -22,8 +22,9 @@ mapping lives here, in one place, and docs/assistant.md describes it:
   with nothing wrong, changed or fee-related about it; a question about payments in a
   period or to a payee (spending when it asks about spending, income when about money
   received, transactions when it asks for the payments themselves, the biggest ones, or
-  whether one was made); a lost or stolen card, or a request to freeze or block one. Everything else banking is
-  ``banking_other``; pure dialogue acts map to the dialogue intents.
+  whether one was made); a lost or stolen card, or a request to freeze or block one.
+  Everything else banking is ``banking_other``; pure dialogue acts map to the dialogue
+  intents.
 """
 
 from __future__ import annotations

@@ -20,7 +20,13 @@ from openteller.assistant.periods import Period, PeriodMatch
 from openteller.assistant.replies import QuickReply, Reply
 from openteller.assistant.service_skills import Pending, ServiceSkills, names_card
 from openteller.assistant.slots import Slots
-from openteller.assistant.understanding import Outright, Understander, said_outright
+from openteller.assistant.understanding import (
+    Outright,
+    Understander,
+    names_only_slots,
+    only_about_money,
+    said_outright,
+)
 from openteller.domain.consent import Purpose
 from openteller.domain.errors import AccessDenied
 from openteller.privacy.access import AccessService, Requester
@@ -236,8 +242,15 @@ class Assistant:
             or slots.merchant
             or slots.account
         )
-        follow = _FOLLOW_UP.search(text) or (
-            short and names_data and (intent not in DATA_INTENTS or confidence < 0.5)
+        follow = (
+            _FOLLOW_UP.search(text)
+            or (short and names_data and names_only_slots(text, slots))  # "today?"
+            or (
+                short
+                and names_data
+                and (intent not in DATA_INTENTS or confidence < 0.5)
+                and only_about_money(text, slots)  # not "what's the weather today?"
+            )
         )
         if follow and names_data:
             return previous, _merge(conversation.last_slots, slots)

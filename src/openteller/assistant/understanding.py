@@ -204,6 +204,30 @@ _OWN_DOINGS = re.compile(
 _GLUE_WORDS = frozenset("and at between for from in my of on since so far the this to".split())
 
 
+def only_about_money(text: str, slots: Slots) -> bool:
+    """Whether every word of ``text`` belongs to a question about the customer's money
+    (periods, categories, merchants, accounts and the words that ask about them): "last
+    month?" or "coffee since monday" may carry on the last question, "what is the weather
+    today?" may not."""
+    return _only_about_money(text, slots, outside=False)
+
+
+def names_only_slots(text: str, slots: Slots) -> bool:
+    """Whether ``text`` is nothing but periods, categories, merchants and the words that
+    join them ("today?", "coffee since monday"): what it names replaces a part of the last
+    question. A message that asks anything itself ("how much did I spend today?") is a
+    question of its own."""
+    words = _words(text)
+    merchant = _merchant_words(slots.merchant, words)
+    return (
+        bool(words)
+        and not _MONEY_WORDS.search(text)
+        and all(
+            word in _DOMAIN_WORDS or word in _GLUE_WORDS or _names(word, merchant) for word in words
+        )
+    )
+
+
 def _only_about_money(text: str, slots: Slots, *, outside: bool) -> bool:
     """Whether every word of ``text`` belongs to a question about the customer's money
     (see the module's docstring). For a message the classifier put ``outside`` banking,

@@ -501,6 +501,23 @@ def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
     assert earlier.reply.text.startswith("You spent nothing on coffee")
 
 
+@pytest.mark.parametrize(
+    "aside", ["what is the weather today", "thanks for today", "any good films this weekend?"]
+)
+def test_a_short_aside_that_names_a_day_does_not_carry_the_last_question_on(
+    assistant: Assistant, aside: str
+) -> None:
+    """ "what is the weather today" after a question about coffee is not "and today?"."""
+    conversation = Conversation(customer="alice", channel="ask")
+    assistant.respond(conversation, "how much did I spend on coffee last month?")
+    # a bare period carries it on
+    today = assistant.respond(conversation, "today?")
+    assert (today.intent.value, today.slots.category is not None) == ("spending", True)
+    turn = assistant.respond(conversation, aside)
+    assert turn.intent.value not in ("spending", "transactions"), turn.reply.text
+    assert turn.answer == {} and "You spent" not in turn.reply.text
+
+
 def test_comparison_with_last_month(assistant: Assistant) -> None:
     answer = ask(assistant, "how much did I spend on groceries this month vs last month")
     assert answer["answer"]["amount"] == "30.00"
