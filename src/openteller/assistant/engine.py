@@ -242,14 +242,19 @@ class Assistant:
             or slots.merchant
             or slots.account
         )
-        follow = (
-            _FOLLOW_UP.search(text)
-            or (short and names_data and names_only_slots(text, slots))  # "today?"
-            or (
-                short
-                and names_data
-                and (intent not in DATA_INTENTS or confidence < 0.5)
-                and only_about_money(text, slots)  # not "what's the weather today?"
+        # Only a message the model did not give to another skill ("freeze my card today")
+        # or to small talk ("thanks for today") can carry the last question on.
+        unclaimed = intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER)
+        follow = _FOLLOW_UP.search(text) or (
+            short
+            and names_data
+            and (unclaimed or intent in DATA_INTENTS)
+            and (
+                names_only_slots(text, slots)  # "today?", "coffee since monday"
+                or (
+                    (unclaimed or confidence < 0.5)
+                    and only_about_money(text, slots)  # not "what's the weather today?"
+                )
             )
         )
         if follow and names_data:

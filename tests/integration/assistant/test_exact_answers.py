@@ -502,7 +502,13 @@ def test_follow_ups_carry_the_context(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
-    "aside", ["what is the weather today", "thanks for today", "any good films this weekend?"]
+    "aside",
+    [
+        "what is the weather today",
+        "thanks for today",
+        "any good films this weekend?",
+        "freeze my card today",
+    ],
 )
 def test_a_short_aside_that_names_a_day_does_not_carry_the_last_question_on(
     assistant: Assistant, aside: str
