@@ -219,13 +219,7 @@ def names_only_slots(text: str, slots: Slots) -> bool:
     question of its own."""
     words = _words(text)
     merchant = _merchant_words(slots.merchant, words)
-    return (
-        bool(words)
-        and not _MONEY_WORDS.search(text)
-        and all(
-            word in _DOMAIN_WORDS or word in _GLUE_WORDS or _names(word, merchant) for word in words
-        )
-    )
+    return bool(words) and not _MONEY_WORDS.search(text) and _only_slot_words(words, merchant)
 
 
 def _only_about_money(text: str, slots: Slots, *, outside: bool) -> bool:
@@ -246,7 +240,14 @@ def _only_about_money(text: str, slots: Slots, *, outside: bool) -> bool:
     return (
         bool(_MONEY_WORDS.search(text))
         or bool(merchant and _OWN_DOINGS.search(text))
-        or all(word in _DOMAIN_WORDS or word in _GLUE_WORDS or word in merchant for word in words)
+        or _only_slot_words(words, merchant)
+    )
+
+
+def _only_slot_words(words: Sequence[str], merchant: set[str]) -> bool:
+    """Nothing but periods, categories, merchants and the words that join them."""
+    return all(
+        word in _DOMAIN_WORDS or word in _GLUE_WORDS or _names(word, merchant) for word in words
     )
 
 

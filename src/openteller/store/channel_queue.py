@@ -39,10 +39,6 @@ class Inbox:
         self.bank_id = bank_id
         self.lease = lease
 
-    def add(self, conn: Connection, key: str, channel: str, payload: bytes) -> bool:
-        """Store an event once; False when this delivery was seen before (a retry)."""
-        return bool(self.add_many(conn, channel, [(key, payload)]))
-
     def add_many(self, conn: Connection, channel: str, events: list[tuple[str, bytes]]) -> set[str]:
         """Store each (key, payload) once, in one statement; the keys stored now (a key
         seen before, in the inbox or earlier in ``events``, is left out)."""
