@@ -60,7 +60,10 @@ class Recorder(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: Recorder
-    protocol_version = "HTTP/1.1"  # keep-alive, as the Graph API does
+    # Keep-alive, as the Graph API does, and each answer in one segment: without
+    # TCP_NODELAY the body waits for the client's delayed ACK (about 40 ms a call).
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         now = time.perf_counter()
@@ -131,8 +134,9 @@ def _prepare(data: str, keys: str, master: str, graph: str, folder: Path) -> lis
 
 async def _load(
     url: str, customers: list[str], rate: float, seconds: float
-) -> tuple[dict[str, float], int, int]:
+) -> tuple[dict[str, float], list[float], int, int]:
     sent: dict[str, float] = {}
+    accepted_in: list[float] = []  # ms from the post to its 202
     refused = 0
     total = int(rate * seconds)
     address = urlsplit(url)
@@ -162,6 +166,7 @@ async def _load(
             return
         if reply.status == 202:
             sent[alert_id] = started
+            accepted_in.append((time.perf_counter() - started) * 1000)
         else:
             refused += 1
 
@@ -176,7 +181,7 @@ async def _load(
     await asyncio.gather(*tasks)
     took = time.perf_counter() - begin
     await pool.close()
-    return sent, refused, int(total / took)
+    return sent, sorted(accepted_in), refused, int(total / took)
 
 
 def main() -> None:
@@ -240,7 +245,9 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        sent, refused, achieved = asyncio.run(_load(url, customers, args.rate, args.seconds))
+        sent, accepted_in, refused, achieved = asyncio.run(
+            _load(url, customers, args.rate, args.seconds)
+        )
         settle = time.monotonic() + 120
         while time.monotonic() < settle and len(recorder.arrived) < len(sent):
             time.sleep(0.2)
@@ -258,8 +265,7 @@ def main() -> None:
     span = (max(recorder.arrived.values()) - min(sent.values())) if latencies else float("nan")
     delivered_rate = len(latencies) / span if latencies else float("nan")
     duplicated = sum(1 for count in recorder.seen.values() if count > 1)
-    p99 = latencies[int(0.99 * (len(latencies) - 1))] if latencies else float("nan")
-    median = statistics.median(latencies) if latencies else float("nan")
+    p99, median = _p99(latencies), _median(latencies)
     verdict = "met" if p99 <= 500 and lost == 0 and duplicated == 0 and not refused else "NOT met"
     report = (
         f"Command: `python -m benchmarks.alerts --rate {args.rate:g} --seconds {args.seconds:g} "
@@ -272,7 +278,8 @@ def main() -> None:
         f"{median:.0f} ms | {p99:.0f} ms | {latencies[-1] if latencies else float('nan'):.0f} ms | "
         f"{lost} | {duplicated} |\n\n"
         f"Delivered rate (alerts / time from the first post to the last Send API call): "
-        f"{delivered_rate:.0f}/s.\n\n"
+        f"{delivered_rate:.0f}/s. The bank's post answered (202, the alert stored and "
+        f"queued) in: median {_median(accepted_in):.0f} ms, p99 {_p99(accepted_in):.0f} ms.\n\n"
         f"Target (p99 <= 500 ms at 200 alerts/s for 60 s, none lost or duplicated): {verdict}.\n"
         "Latency runs from the moment the bank's post is sent to the moment the customer's "
         '"Was this you?" reaches the Send API: signature and replay checks, consent, the '
@@ -281,6 +288,14 @@ def main() -> None:
     print(report)
     if args.write:
         write_section("Fraud alerts", report)
+
+
+def _median(sorted_ms: list[float]) -> float:
+    return statistics.median(sorted_ms) if sorted_ms else float("nan")
+
+
+def _p99(sorted_ms: list[float]) -> float:
+    return sorted_ms[int(0.99 * (len(sorted_ms) - 1))] if sorted_ms else float("nan")
 
 
 if __name__ == "__main__":
