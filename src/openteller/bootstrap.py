@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes
@@ -35,13 +35,13 @@ from openteller.store.audit_log import AuditLog
 from openteller.store.consents import ConsentStore
 from openteller.store.database import check_schema, create_database_engine
 from openteller.store.keystore import AuditKeys, KeyStore
-from openteller.store.repository import CustomerHandle, LedgerStore
+from openteller.store.repository import LedgerStore
 from openteller.store.setup import keystore_url_for, prepare
 
 if TYPE_CHECKING:  # heavy (scikit-learn, httpx...): imported only when used
     from openteller.assistant.engine import Assistant
     from openteller.services.alert_reports import AlertReports
-    from openteller.services.alerts import AlertService
+    from openteller.services.alerts import AlertDelivery, AlertService
     from openteller.services.bank_feed import FeedService
     from openteller.services.insights import InsightService
     from openteller.services.messenger import MessengerService
@@ -230,7 +230,7 @@ class App:
         def channels() -> dict[str, AlertChannel]:
             enabled: dict[str, AlertChannel] = {}
             if self.messenger_enabled:
-                enabled["messenger"] = self.messenger.deliver_alert
+                enabled["messenger"] = self.messenger.deliver_alerts
             if self.web_chat_enabled:
                 enabled["bank_web"] = self._alert_to_web_chat
             return enabled
@@ -325,18 +325,21 @@ class App:
     def web_notices(self) -> WebNotices:
         return WebNotices(self.engine, self.store)
 
-    def _alert_to_web_chat(
-        self, conn: Connection, customer: CustomerHandle, alert_id: str, alert: Any
-    ) -> int:
+    def _alert_to_web_chat(self, conn: Connection, deliveries: Sequence[AlertDelivery]) -> int:
         from openteller.domain.fraud_alert import ANSWERS, alert_question
 
-        message = {
-            "text": alert_question(alert),
-            "quick_replies": [
-                {"title": title, "payload": f"{verb}{alert_id}"} for title, verb in ANSWERS
-            ],
-        }
-        return int(self.web_notices.post(customer.external_id, f"alert:{alert_id}", message, conn))
+        posted = 0
+        for delivery in deliveries:
+            message = {
+                "text": alert_question(delivery.alert),
+                "quick_replies": [
+                    {"title": title, "payload": f"{verb}{delivery.alert_id}"}
+                    for title, verb in ANSWERS
+                ],
+            }
+            notice = f"alert:{delivery.alert_id}"
+            posted += self.web_notices.post(delivery.customer.external_id, notice, message, conn)
+        return posted
 
     def _freeze_for_alert(self, customer: str, last4: str) -> str:
         cards = self.bank_core.cards(customer)

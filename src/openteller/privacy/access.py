@@ -172,6 +172,19 @@ def _transaction(account_id: str, row: LedgerRow) -> Transaction:
     )
 
 
+def _needs_no_consent(purpose: Purpose, channel: str) -> bool:
+    """The bank's own channels serving the bank's own purposes read without a consent."""
+    return channel_kind(channel) is ChannelKind.FIRST_PARTY and purpose in FIRST_PARTY_PURPOSES
+
+
+def _unknown(external_id: str, bank_id: str) -> str:
+    return f"no customer {external_id!r} at bank {bank_id!r}; ingest a file for them first"
+
+
+def _refusal(channel: str, scope: Scope, purpose: Purpose, reason: str) -> str:
+    return f"{channel} may not read {scope.value} of this customer for {purpose.value}: {reason}"
+
+
 class AccessService:
     """Consent-checked, audited reads of one bank's customers' data."""
 
@@ -210,18 +223,57 @@ class AccessService:
             raise AccessDenied(str(exc)) from exc
         if customer is None:
             self._deny(requester, "", purpose.value, scope, "unknown customer")
-            raise UnknownCustomer(
-                f"no customer {external_id!r} at bank {self._store.bank_id!r}; ingest a file "
-                "for them first"
-            )
+            raise UnknownCustomer(_unknown(external_id, self._store.bank_id))
         decision = self._decide(conn, customer, purpose, requester.channel, scope, since, until)
         if isinstance(decision, Grant):
             return decision
         self._deny(requester, customer.id, purpose.value, scope, decision)
-        raise AccessDenied(
-            f"{requester.channel} may not read {scope.value} of this customer for "
-            f"{purpose.value}: {decision}"
+        raise AccessDenied(_refusal(requester.channel, scope, purpose, decision))
+
+    def authorise_many(
+        self, conn: Connection, external_ids: list[str], requester: Requester, scope: Scope
+    ) -> list[Grant | AccessDenied]:
+        """:meth:`authorise` for several customers at once (the customers and their
+        consents read in one statement each): per customer, in order, the grant or the
+        refusal, each refusal audited as :meth:`authorise` audits it."""
+        try:
+            purpose = parse_purpose(requester.purpose)
+        except ConsentError as exc:
+            customers = self._store.find_customers(conn, external_ids)
+            refusals: list[Grant | AccessDenied] = []
+            for external_id in external_ids:
+                known = customers.get(external_id)
+                reference = known.id if known is not None else ""
+                self._deny(requester, reference, str(requester.purpose), scope, str(exc))
+                refusals.append(AccessDenied(str(exc)))
+            return refusals
+        customers = self._store.find_customers(conn, external_ids)
+        consents = (
+            {}
+            if _needs_no_consent(purpose, requester.channel)
+            else self._consents.for_customers(
+                conn, [c.id for c in customers.values()], requester.channel
+            )
         )
+        outcomes: list[Grant | AccessDenied] = []
+        for external_id in external_ids:
+            customer = customers.get(external_id)
+            if customer is None:
+                self._deny(requester, "", purpose.value, scope, "unknown customer")
+                outcomes.append(UnknownCustomer(_unknown(external_id, self._store.bank_id)))
+                continue
+            if _needs_no_consent(purpose, requester.channel):
+                decision: Grant | str = Grant(customer, purpose, scope, None, None, None)
+            else:
+                decision = self._decide_from(
+                    consents[customer.id], customer, purpose, requester.channel, scope, None, None
+                )
+            if isinstance(decision, Grant):
+                outcomes.append(decision)
+                continue
+            self._deny(requester, customer.id, purpose.value, scope, decision)
+            outcomes.append(AccessDenied(_refusal(requester.channel, scope, purpose, decision)))
+        return outcomes
 
     def permits(
         self, conn: Connection, external_id: str, requester: Requester, scope: Scope
@@ -249,11 +301,25 @@ class AccessService:
         until: date | None,
     ) -> Grant | str:
         """The grant, or the reason for refusing it (nothing audited here)."""
-        if channel_kind(channel) is ChannelKind.FIRST_PARTY and purpose in FIRST_PARTY_PURPOSES:
+        if _needs_no_consent(purpose, channel):
             return Grant(customer, purpose, scope, None, since, until)
+        consents = self._consents.for_customer(conn, customer.id, channel)
+        return self._decide_from(consents, customer, purpose, channel, scope, since, until)
+
+    def _decide_from(
+        self,
+        consents: list[Consent],
+        customer: CustomerHandle,
+        purpose: Purpose,
+        channel: str,
+        scope: Scope,
+        since: date | None,
+        until: date | None,
+    ) -> Grant | str:
+        """:meth:`_decide` over the customer's consents on ``channel``, already read."""
         now = self._clock()
         refusals: list[str] = []
-        for consent in self._consents.for_customer(conn, customer.id, channel):
+        for consent in consents:
             refusal = consent.refusal(purpose, scope, now)
             if refusal is None:
                 start, end = (

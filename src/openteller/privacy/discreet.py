@@ -69,10 +69,12 @@ class DiscreetReplies:
         *,
         channel: str,
         conn: Connection | None = None,
+        discreet: bool | None = None,
     ) -> Outgoing:
         """The text to send through ``channel`` for ``answer`` to ``who`` (the bank's id of
         the customer, or the customer already looked up in ``conn``'s transaction); in
-        ``conn``'s transaction when given."""
+        ``conn``'s transaction when given. ``discreet``: the customer's choice when the
+        caller has read it in that transaction already (else it is read here)."""
         now = self._clock()
         with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             customer = (
@@ -80,7 +82,9 @@ class DiscreetReplies:
             )
             if customer is None:
                 raise UnknownCustomer(f"no customer {who!r} at bank {self._store.bank_id!r}")
-            if not ConsentStore().discreet(conn, customer.id):
+            if discreet is None:
+                discreet = ConsentStore().discreet(conn, customer.id)
+            if not discreet:
                 return Outgoing(answer, discreet=False)
             reply_id = uuid.uuid4().hex
             links = self._links()

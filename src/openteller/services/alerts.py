@@ -33,9 +33,19 @@ from openteller.store.repository import CustomerHandle, LedgerStore
 from openteller.store.retry import in_transaction
 from openteller.store.timestamps import as_utc
 
-#: Queues an alert on one channel inside the caller's transaction:
-#: (connection, customer (looked up in this transaction), alert id, alert) -> messages queued.
-AlertChannel = Callable[[Connection, CustomerHandle, str, Alert], int]
+
+@dataclass(frozen=True, slots=True)
+class AlertDelivery:
+    """An alert to queue for a customer (looked up in the queueing transaction)."""
+
+    customer: CustomerHandle
+    alert_id: str
+    alert: Alert
+
+
+#: Queues alerts on one channel inside the caller's transaction (the same alert may come
+#: twice, a retry, and must still be queued once): (connection, alerts) -> messages queued.
+AlertChannel = Callable[[Connection, Sequence[AlertDelivery]], int]
 EXPIRED = "This alert has expired; if something is wrong, tell me and I'll pass you to the bank."
 
 
@@ -134,17 +144,13 @@ class AlertService:
         again a replay). If the transaction fails, every post in it gets the error and none
         of them is stored."""
         channels = self._channels()
-        checked: list[_Accepted | Exception] = []
         # Refusals are audited in transactions of their own, before the batch's write
         # (which on SQLite they would otherwise wait for).
         with self._engine.connect() as conn:
-            for post in posts:
-                try:
-                    checked.append(self._check(conn, post, channels))
-                except Exception as exc:  # this post's own outcome
-                    checked.append(exc)
-                    if conn.in_transaction():
-                        conn.rollback()  # a failed statement must not spoil the next check
+            try:
+                checked = self._check_all(conn, posts, channels)
+            except Exception as exc:  # the checks could not run (the database, say)
+                checked = [exc] * len(posts)
         accepted = [c for c in checked if isinstance(c, _Accepted)]
         stored: list[dict[str, Any] | Exception] = []
         if accepted:
@@ -157,30 +163,62 @@ class AlertService:
         outcomes = iter(stored)
         return [next(outcomes) if isinstance(c, _Accepted) else c for c in checked]
 
-    def _check(
-        self, conn: Connection, post: AlertPost, channels: dict[str, AlertChannel]
-    ) -> _Accepted:
-        """The channels that may receive ``post``'s alert, or the refusal (audited)."""
-        alert = post.alert
-        permitted: list[str] = []
-        refusals: list[str] = []
-        customer = None
+    def _check_all(
+        self, conn: Connection, posts: Sequence[AlertPost], channels: dict[str, AlertChannel]
+    ) -> list[_Accepted | Exception]:
+        """Per post, the channels that may receive its alert, or its refusal (audited).
+        Consents are checked for the whole batch at once, one channel at a time."""
+        permitted: list[list[str]] = [[] for _ in posts]
+        refusals: list[list[str]] = [[] for _ in posts]
+        customers: list[CustomerHandle | None] = [None] * len(posts)
+        unknown: list[UnknownCustomer | None] = [None] * len(posts)
         for channel in channels:
             requester = Requester(channel, Purpose.FRAUD_ALERTS, "bank:fraud-engine")
-            try:
-                grant = self._access.authorise(conn, alert.customer, requester, Scope.FRAUD_ALERTS)
-            except AccessDenied as exc:  # audited by the access service
-                if isinstance(exc, UnknownCustomer):
-                    raise
-                refusals.append(str(exc))
-                continue
-            permitted.append(channel)
-            customer = grant.customer
-        if customer is None:
-            raise AccessDenied(
-                "no channel of this customer may receive fraud alerts"
-                + (f" ({'; '.join(refusals)})" if refusals else " (no channel is enabled)")
+            asked = [index for index in range(len(posts)) if unknown[index] is None]
+            grants = self._access.authorise_many(
+                conn,
+                [posts[index].alert.customer for index in asked],
+                requester,
+                Scope.FRAUD_ALERTS,
             )
+            for index, grant in zip(asked, grants, strict=True):
+                if isinstance(grant, UnknownCustomer):
+                    unknown[index] = grant
+                elif isinstance(grant, AccessDenied):  # audited by the access service
+                    refusals[index].append(str(grant))
+                else:
+                    permitted[index].append(channel)
+                    customers[index] = grant.customer
+        checked: list[_Accepted | Exception] = []
+        for index, post in enumerate(posts):
+            customer, failure = customers[index], unknown[index]
+            if failure is not None:
+                checked.append(failure)
+                continue
+            if customer is None:
+                checked.append(
+                    AccessDenied(
+                        "no channel of this customer may receive fraud alerts"
+                        + (
+                            f" ({'; '.join(refusals[index])})"
+                            if refusals[index]
+                            else " (no channel is enabled)"
+                        )
+                    )
+                )
+                continue
+            try:
+                self._check_card(conn, post.alert, customer)
+            except Exception as exc:  # this post's own outcome
+                checked.append(exc)
+                if conn.in_transaction():
+                    conn.rollback()  # a failed statement must not spoil the next check
+                continue
+            checked.append(_Accepted(post, customer, tuple(permitted[index])))
+        return checked
+
+    def _check_card(self, conn: Connection, alert: Alert, customer: CustomerHandle) -> None:
+        """Refuse (audited) an alert naming a card the customer does not have."""
         if alert.card_last4 and not any(
             account.mask == alert.card_last4
             for account in self._store.list_accounts(conn, customer)
@@ -196,7 +234,6 @@ class AlertService:
             raise AlertInvalid(
                 f"card_last4: no account of customer {alert.customer!r} ends in {alert.card_last4}"
             )
-        return _Accepted(post, customer, tuple(permitted))
 
     def _write(
         self, conn: Connection, accepted: list[_Accepted], channels: dict[str, AlertChannel]
@@ -235,6 +272,7 @@ class AlertService:
             conn, [accepted[index] for index in first_of_alert.values()], received_at
         )
         received: list[_Accepted] = []
+        deliveries: dict[str, list[AlertDelivery]] = {channel: [] for channel in channels}
         for index, checked in enumerate(accepted):
             if outcomes[index] is not None:
                 continue
@@ -242,13 +280,16 @@ class AlertService:
             # The same alert again (a retry) is queued again, which keeps one of each:
             # outbox and notice ids derive from the alert and the recipient.
             for channel in checked.channels:
-                channels[channel](conn, checked.customer, alert.alert_id, alert)
+                deliveries[channel].append(AlertDelivery(checked.customer, alert.alert_id, alert))
             if first_of_alert[alert.alert_id] == index and alert.alert_id in stored:
                 received.append(checked)
                 life = _new_life(alert, received_at)
             else:  # a retry: answered as stored the first time
                 life = _life(self._row(conn, alert.alert_id))
             outcomes[index] = {**life, "channels": list(checked.channels)}
+        for channel, queued in deliveries.items():
+            if queued:
+                channels[channel](conn, queued)
         # Last before the commit: the audit chain's head is locked from here on.
         for checked in received:
             self._audit.append(
@@ -409,6 +450,7 @@ def _life(row: Any) -> dict[str, Any]:
 __all__ = [
     "AccessDenied",
     "AlertChannel",
+    "AlertDelivery",
     "AlertPost",
     "AlertService",
 ]

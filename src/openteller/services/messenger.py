@@ -18,7 +18,7 @@ import hashlib
 import json
 import secrets
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -45,13 +45,15 @@ from openteller.domain.fraud_alert import ANSWERS, alert_question
 from openteller.privacy.cipher import CustomerCipher
 from openteller.privacy.discreet import DiscreetReplies
 from openteller.privacy.sealed import SealedPayloads
+from openteller.services.alerts import AlertDelivery
 from openteller.services.consents import ConsentService
 from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
 from openteller.store.channel_queue import Claimed, Inbox, Outbox
-from openteller.store.repository import CustomerHandle, LedgerStore
+from openteller.store.consents import ConsentStore
+from openteller.store.repository import LedgerStore
 from openteller.store.retry import in_transaction
 from openteller.store.timestamps import as_utc
 
@@ -69,6 +71,14 @@ _LINKED_PSIDS = (
         schema.messenger_links.c.bank_id == bindparam("bank"),
         schema.customers.c.external_id == bindparam("customer"),
     )
+)
+_LINKED_PSIDS_OF = select(
+    schema.messenger_links.c.customer_id,
+    schema.messenger_links.c.psid,
+    schema.messenger_links.c.last_inbound_at,
+).where(
+    schema.messenger_links.c.bank_id == bindparam("bank"),
+    schema.messenger_links.c.customer_id.in_(bindparam("customers", expanding=True)),
 )
 LINK_CODE_LIFETIME = timedelta(minutes=10)
 LINK_TEXT = (
@@ -340,17 +350,35 @@ class MessengerService:
         messaging_type: str = "RESPONSE",
         conn: Connection | None = None,
     ) -> None:
+        messages = self._outbox_messages(
+            key, psid, reply, image_url=image_url, tag=tag, messaging_type=messaging_type
+        )
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
+            self._outbox.add_many(conn, CHANNEL, messages)
+
+    def _outbox_messages(
+        self,
+        key: str,
+        psid: str,
+        reply: Reply,
+        *,
+        image_url: str = "",
+        tag: str | None = None,
+        messaging_type: str = "RESPONSE",
+    ) -> list[tuple[str, bytes]]:
+        """The outbox rows (id, encrypted Send API body) for ``reply`` to ``psid``: ids
+        derive from ``key``, so handling the same event twice queues each reply once."""
         reply = self._sealed(psid, reply)
         bodies = render(psid, reply, image_url=image_url, tag=tag, messaging_type=messaging_type)
-        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
-            for index, body in enumerate(bodies):
-                # Deterministic: handling the same event twice queues each reply once.
-                digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
-                message_id = f"{digest}:{index}"
-                if "message" in body:  # echoed back with the message: confirms the send
-                    body["message"]["metadata"] = ECHO_PREFIX + message_id
-                payload = self._cipher.encrypt(json.dumps(body).encode(), f"outbox:{message_id}")
-                self._outbox.add(conn, message_id, CHANNEL, payload)
+        digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+        messages = []
+        for index, body in enumerate(bodies):
+            message_id = f"{digest}:{index}"
+            if "message" in body:  # echoed back with the message: confirms the send
+                body["message"]["metadata"] = ECHO_PREFIX + message_id
+            payload = self._cipher.encrypt(json.dumps(body).encode(), f"outbox:{message_id}")
+            messages.append((message_id, payload))
+        return messages
 
     def deliver(self, limit: int = 50) -> int:
         """Send queued messages; returns how many were sent.
@@ -500,35 +528,64 @@ class MessengerService:
             for row in rows
         ]
 
-    def deliver_alert(
-        self, conn: Connection, customer: CustomerHandle, alert_id: str, alert: Any
-    ) -> int:
-        """Queue a fraud alert with "Was this you?" buttons to every linked PSID of the
-        customer: inside Messenger's 24-hour window as a standard UPDATE message, outside
-        it with the ACCOUNT_UPDATE tag (which the platform allows for fraud alerts)."""
-        psids = self.linked_psids(customer.external_id, conn)
-        if not psids:
-            return 0
-        outgoing = self._discreet.outgoing(
-            customer,
-            f"{alert.amount} {alert.currency} at {alert.merchant}",
-            channel=CHANNEL,
-            conn=conn,
-        )
-        reply = Reply(
-            alert_question(alert, outgoing.link if outgoing.discreet else None),
-            quick_replies=tuple(QuickReply(title, f"{verb}{alert_id}") for title, verb in ANSWERS),
-        )
-        for psid, window_open in psids:
-            self._queue(
-                f"alert:{alert_id}:{psid}",
-                psid,
-                reply,
-                tag=None if window_open else "ACCOUNT_UPDATE",
-                messaging_type="UPDATE",
-                conn=conn,
+    def deliver_alerts(self, conn: Connection, deliveries: Sequence[AlertDelivery]) -> int:
+        """Queue fraud alerts with "Was this you?" buttons to every linked PSID of their
+        customers: inside Messenger's 24-hour window as a standard UPDATE message, outside
+        it with the ACCOUNT_UPDATE tag (which the platform allows for fraud alerts). The
+        customers' PSIDs, their discreet-mode choices and the messages take one statement
+        each, however many alerts there are; returns the messages queued."""
+        customer_ids = {delivery.customer.id for delivery in deliveries}
+        linked = self._linked_psids_of(conn, customer_ids)
+        discreet = ConsentStore().discreet_among(conn, linked)
+        messages: list[tuple[str, bytes]] = []
+        queued = 0
+        for delivery in deliveries:
+            psids = linked.get(delivery.customer.id, [])
+            if not psids:
+                continue
+            alert, link = delivery.alert, None
+            if delivery.customer.id in discreet:
+                outgoing = self._discreet.outgoing(
+                    delivery.customer,
+                    f"{alert.amount} {alert.currency} at {alert.merchant}",
+                    channel=CHANNEL,
+                    conn=conn,
+                    discreet=True,
+                )
+                link = outgoing.link if outgoing.discreet else None
+            reply = Reply(
+                alert_question(alert, link),
+                quick_replies=tuple(
+                    QuickReply(title, f"{verb}{delivery.alert_id}") for title, verb in ANSWERS
+                ),
             )
-        return len(psids)
+            for psid, window_open in psids:
+                messages += self._outbox_messages(
+                    f"alert:{delivery.alert_id}:{psid}",
+                    psid,
+                    reply,
+                    tag=None if window_open else "ACCOUNT_UPDATE",
+                    messaging_type="UPDATE",
+                )
+                queued += 1
+        self._outbox.add_many(conn, CHANNEL, messages)
+        return queued
+
+    def _linked_psids_of(
+        self, conn: Connection, customer_ids: set[str]
+    ) -> dict[str, list[tuple[str, bool]]]:
+        """:meth:`linked_psids` of several customers (by internal id), in one statement."""
+        if not customer_ids:
+            return {}
+        rows = conn.execute(
+            _LINKED_PSIDS_OF, {"bank": self._store.bank_id, "customers": sorted(customer_ids)}
+        )
+        cutoff = datetime.now(UTC) - STANDARD_WINDOW
+        linked: dict[str, list[tuple[str, bool]]] = {}
+        for row in rows:
+            window_open = row.last_inbound_at is not None and as_utc(row.last_inbound_at) > cutoff
+            linked.setdefault(row.customer_id, []).append((row.psid, window_open))
+        return linked
 
     def deliver_insight(self, customer: str, notice: str, text: str, stop: str) -> int:
         """Queue an insight with a "Stop these" button, only to the customer's PSIDs whose

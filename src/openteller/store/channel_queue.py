@@ -8,13 +8,15 @@ Delivery is therefore at least once; receivers dedupe by the row's key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
 from openteller.store import schema
-from openteller.store.insert_once import insert_many_once, insert_once
+from openteller.store.insert_once import insert_many_once
 
 LEASE = timedelta(seconds=60)
 #: How long a message whose sender died mid-send waits for the platform's echo before
@@ -127,23 +129,32 @@ class Outbox:
 
     def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
         """Queue a message once; False when a message with this id is already queued."""
+        return bool(self.add_many(conn, channel, [(message_id, payload)]))
+
+    def add_many(
+        self, conn: Connection, channel: str, messages: Sequence[tuple[str, bytes]]
+    ) -> set[str]:
+        """Queue each ``(message id, payload)`` once, in one statement: the ids queued now
+        (an id already queued, before or earlier in ``messages``, is left as it is)."""
         now = _now()
-        return insert_once(
-            conn,
-            schema.channel_outbox,
-            {
-                "id": message_id,
-                "bank_id": self.bank_id,
-                "channel": channel,
-                "payload": payload,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "sent_at": None,
-                "error": "",
-            },
-        )
+        rows: dict[str, dict[str, Any]] = {}
+        for message_id, payload in messages:
+            rows.setdefault(  # the first of an id wins
+                message_id,
+                {
+                    "id": message_id,
+                    "bank_id": self.bank_id,
+                    "channel": channel,
+                    "payload": payload,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "sent_at": None,
+                    "error": "",
+                },
+            )
+        return insert_many_once(conn, schema.channel_outbox, list(rows.values()), "id")
 
     def claim(self, conn: Connection, limit: int = 20) -> list[Claimed]:
         """Take up to ``limit`` messages due for sending, oldest first (one statement for

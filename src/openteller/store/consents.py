@@ -6,6 +6,7 @@ committed by any process stops the very next read in every process.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
@@ -42,6 +43,18 @@ _DISCREET = select(schema.customer_preferences.c.discreet).where(
     schema.customer_preferences.c.customer_id == bindparam("customer")
 )
 _ON_CHANNEL = _OF_CUSTOMER.where(schema.consents.c.channel == bindparam("channel"))
+_OF_CUSTOMERS_ON_CHANNEL = (
+    select(schema.consents)
+    .where(
+        schema.consents.c.customer_id.in_(bindparam("customers", expanding=True)),
+        schema.consents.c.channel == bindparam("channel"),
+    )
+    .order_by(schema.consents.c.created_at, schema.consents.c.id)
+)
+_DISCREET_AMONG = select(schema.customer_preferences.c.customer_id).where(
+    schema.customer_preferences.c.customer_id.in_(bindparam("customers", expanding=True)),
+    schema.customer_preferences.c.discreet.is_(True),
+)
 
 
 class ConsentStore:
@@ -84,6 +97,19 @@ class ConsentStore:
             rows = conn.execute(_ON_CHANNEL, {"customer": customer_id, "channel": channel})
         return [_consent(r) for r in rows]
 
+    def for_customers(
+        self, conn: Connection, customer_ids: Iterable[str], channel: str
+    ) -> dict[str, list[Consent]]:
+        """:meth:`for_customer` on ``channel`` for several customers, in one statement:
+        each customer's consents, oldest first (an empty list when there are none)."""
+        wanted = sorted(set(customer_ids))
+        found: dict[str, list[Consent]] = {customer: [] for customer in wanted}
+        if wanted:
+            rows = conn.execute(_OF_CUSTOMERS_ON_CHANNEL, {"customers": wanted, "channel": channel})
+            for row in rows:
+                found[row.customer_id].append(_consent(row))
+        return found
+
     def customers_consenting_to(
         self, conn: Connection, bank_id: str, purpose: Purpose, now: datetime
     ) -> list[str]:
@@ -117,6 +143,13 @@ class ConsentStore:
     def discreet(self, conn: Connection, customer_id: str) -> bool:
         row = conn.execute(_DISCREET, {"customer": customer_id}).first()
         return bool(row.discreet) if row is not None else False
+
+    def discreet_among(self, conn: Connection, customer_ids: Iterable[str]) -> set[str]:
+        """Those of ``customer_ids`` who asked for discreet mode (one statement)."""
+        wanted = sorted(set(customer_ids))
+        if not wanted:
+            return set()
+        return {row.customer_id for row in conn.execute(_DISCREET_AMONG, {"customers": wanted})}
 
     def set_discreet(self, conn: Connection, customer_id: str, on: bool) -> None:
         table = schema.customer_preferences

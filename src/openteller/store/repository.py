@@ -93,6 +93,13 @@ _READABLE_CUSTOMER = DirectStatement(
     )
 )
 
+#: The same, for several customers at once (one statement for a batch of alerts).
+_READABLE_CUSTOMERS = select(schema.customers.c.id, schema.customers.c.external_id).where(
+    schema.customers.c.bank_id == bindparam("bank"),
+    schema.customers.c.external_id.in_(bindparam("externals", expanding=True)),
+    schema.customers.c.erase_requested_at.is_(None),
+)
+
 
 def month_of(day: date) -> int:
     """The ``yyyymm`` block key of a date."""
@@ -156,6 +163,22 @@ class LedgerStore:
         return CustomerHandle(
             customer_id, self.bank_id, external, self._cipher(customer_id, external)
         )
+
+    def find_customers(
+        self, conn: Connection, external_ids: Iterable[str]
+    ) -> dict[str, CustomerHandle]:
+        """:meth:`find_customer` for several customers in one statement: the known,
+        readable ones by external id (the others are left out)."""
+        wanted = sorted(set(external_ids))
+        if not wanted:
+            return {}
+        rows = conn.execute(_READABLE_CUSTOMERS, {"bank": self.bank_id, "externals": wanted})
+        return {
+            external: CustomerHandle(
+                customer_id, self.bank_id, external, self._cipher(customer_id, external)
+            )
+            for customer_id, external in rows
+        }
 
     def get_or_create_customer(self, conn: Connection, external_id: str) -> CustomerHandle:
         row = self._customer_row(conn, external_id)

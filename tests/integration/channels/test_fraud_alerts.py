@@ -9,7 +9,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,9 +25,8 @@ from openteller.bootstrap import App
 from openteller.channels.messenger.signature import sign
 from openteller.domain.fraud_alert import Alert, AlertInvalid
 from openteller.privacy.access import UnknownCustomer
-from openteller.services.alerts import AlertPost
+from openteller.services.alerts import AlertDelivery, AlertPost
 from openteller.services.bank_signing import BankRequestRefused, bank_signature
-from openteller.store.repository import CustomerHandle
 from tests.integration.channels.test_messenger_webhook import (
     ALICE,
     GraphRecorder,
@@ -424,11 +424,74 @@ def test_a_batch_stores_its_keys_and_alerts_with_one_insert_each_as_if_sequentia
     assert isinstance(retry, dict) and retry == {**app.alerts.status("H-0"), "channels": ANY}
     assert isinstance(last, dict) and last["status"] == "delivered"
     assert inserts.count("bank_requests") == 1 and inserts.count("fraud_alerts") == 1
+    assert inserts.count("channel_outbox") == 1  # the Messenger messages of all three
     received = [
         r.details()["alert"] for r in app.audit.records() if r.action == "fraud_alert_received"
     ]
     assert received == ["H-0", "H-1", "H-4"]
     assert app.audit.verify().ok
+
+
+def test_a_batch_reads_consents_links_and_preferences_once_whatever_its_size(
+    bank: tuple[str, App],
+    graph: GraphRecorder,  # noqa: F811
+) -> None:
+    """Consents, Messenger links and discreet-mode choices are read, and the Messenger
+    messages queued, with one statement each per batch: a batch of six alerts (two
+    customers, one in discreet mode) costs what a batch of two does."""
+    _url, app = bank
+    with app.engine.begin() as conn:
+        app.store.get_or_create_customer(conn, "bob")
+    app.consents.set_discreet("bob", True)
+    app.consents.grant(
+        "bob", channel="messenger", purposes=["fraud_alerts"], scopes=["fraud_alerts"]
+    )
+    app.messenger.link("5550001", "bob")
+    me = threading.get_ident()
+    now = datetime.now(UTC)
+
+    def statements_of(alerts: list[dict[str, Any]]) -> Counter[str]:
+        tables: Counter[str] = Counter()
+
+        def count(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+            if threading.get_ident() == me:
+                words = statement.replace("(", " ").split()
+                verb = words[0].upper()
+                table = (
+                    words[words.index("INTO") + 1]
+                    if verb == "INSERT"
+                    else (words[words.index("FROM") + 1] if "FROM" in words else "")
+                )
+                tables[f"{verb} {table.strip(chr(34))}"] += 1
+
+        sa.event.listen(app.engine, "before_cursor_execute", count)
+        try:
+            outcomes = app.alerts.receive_many(
+                [AlertPost(Alert.parse(data, now), uuid.uuid4().hex) for data in alerts]
+            )
+        finally:
+            sa.event.remove(app.engine, "before_cursor_execute", count)
+        assert all(isinstance(o, dict) and o["status"] == "delivered" for o in outcomes), outcomes
+        return tables
+
+    two = statements_of([alert("S-1"), alert("S-2", customer="bob", card_last4=None)])
+    six = statements_of(
+        [alert(f"S-{n}") for n in range(3, 6)]
+        + [alert(f"S-{n}", customer="bob", card_last4=None) for n in range(6, 9)]
+    )
+    for kind in (
+        "SELECT consents",
+        "SELECT messenger_links",
+        "SELECT customer_preferences",
+        "INSERT channel_outbox",
+    ):
+        assert two[kind] == six[kind] >= 1, (kind, two, six)
+    calls = wait_for(graph, 8)
+    bobs = [c["body"] for c in calls if c["body"]["recipient"]["id"] == "5550001"]
+    assert len(bobs) == 4  # one message per alert and PSID
+    for call in bobs:  # discreet: no amount, a link to the answer instead
+        text = json.dumps(call)
+        assert "249.99" not in text and "/r/" in text, text
 
 
 def test_concurrent_alert_posts_each_get_their_own_answer(
@@ -465,10 +528,10 @@ def test_a_failed_batch_fails_each_of_its_posts_and_stores_none(
     _url, app = bank
     enabled = app.alerts._channels()
 
-    def broken(conn: sa.Connection, customer: CustomerHandle, alert_id: str, alert: Alert) -> int:
-        if alert_id == "F-2":
+    def broken(conn: sa.Connection, deliveries: Sequence[AlertDelivery]) -> int:
+        if any(delivery.alert_id == "F-2" for delivery in deliveries):
             raise RuntimeError("the outbox is full")
-        return enabled["bank_web"](conn, customer, alert_id, alert)
+        return enabled["bank_web"](conn, deliveries)
 
     monkeypatch.setattr(app.alerts, "_channels", lambda: {**enabled, "bank_web": broken})
     now = datetime.now(UTC)

@@ -17,7 +17,7 @@ import pytest
 
 from openteller.bootstrap import App
 from openteller.domain.categories import Category
-from openteller.domain.consent import ConsentStatus, Purpose
+from openteller.domain.consent import ConsentStatus, Purpose, Scope
 from openteller.domain.errors import AccessDenied, ConsentError, ForbiddenPurpose
 from openteller.privacy.access import AccessService, Requester, UnknownCustomer
 from openteller.store.consents import ConsentStore
@@ -94,6 +94,53 @@ def test_reading_another_banks_or_an_unknown_customer_is_refused(app: App) -> No
     with pytest.raises(UnknownCustomer, match="no customer 'mallory'"):
         app.access.balances("mallory", TERMINAL)
     assert _last(app)[:2] == ("read", "denied")
+
+
+def test_a_batch_is_decided_customer_by_customer_as_single_checks_are(app: App) -> None:
+    """authorise_many (one statement for the customers, one for their consents) gives
+    each customer what authorise gives, and audits each refusal the same way."""
+    _grant(app, scopes=["balances"])
+    with app.engine.begin() as conn:
+        app.store.get_or_create_customer(conn, "bob")  # known, without a consent
+    asked = ["alice", "bob", "mallory", "alice"]
+    cases = [
+        (MESSENGER, Scope.BALANCES),
+        (MESSENGER, Scope.TRANSACTIONS),  # alice's consent does not cover it
+        (TERMINAL, Scope.BALANCES),  # first party: no consent needed
+        (Requester("messenger", "advertising"), Scope.BALANCES),
+    ]
+    seen: set[str] = set()
+    for requester, scope in cases:
+        single: list[tuple[str, str]] = []
+        before = len(list(app.audit.records()))
+        with app.engine.connect() as conn:
+            for customer in asked:
+                try:
+                    grant = app.access.authorise(conn, customer, requester, scope)
+                except AccessDenied as exc:
+                    single.append((type(exc).__name__, str(exc)))
+                else:
+                    single.append(("Grant", grant.customer.external_id))
+        single_audit = [
+            (r.action, r.outcome, r.customer_ref, r.details()["reason"])
+            for r in list(app.audit.records())[before:]
+        ]
+        with app.engine.connect() as conn:
+            outcomes = app.access.authorise_many(conn, asked, requester, scope)
+        batch = [
+            (type(o).__name__, str(o)) if isinstance(o, AccessDenied)
+            else ("Grant", o.customer.external_id)
+            for o in outcomes
+        ]  # fmt: skip
+        batch_audit = [
+            (r.action, r.outcome, r.customer_ref, r.details()["reason"])
+            for r in list(app.audit.records())[before + len(single_audit) :]
+        ]
+        assert batch == single, (requester, scope)
+        assert batch_audit == single_audit, (requester, scope)
+        assert all(entry[:2] == ("read", "denied") for entry in batch_audit)
+        seen |= {name for name, _ in batch}
+    assert seen == {"Grant", "AccessDenied", "UnknownCustomer"}  # every kind of outcome
 
 
 # -- G2 consent lifecycle -----------------------------------------------------------------
