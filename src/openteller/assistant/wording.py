@@ -54,5 +54,9 @@ def period_phrase(phrase: str) -> str:
     phrase = _BARE_MONTH_OR_SEASON.sub("in ", phrase.strip(), count=1)
     # "what did I spend money on last week": the "on" belongs to the question
     phrase = re.sub(r"(?i)^on\s+(?=(?:last|this|past|previous|these|the\s+last)\b)", "", phrase)
+    # "what came in last month": so is the "in" ("in the last 7 days" keeps its own)
+    phrase = re.sub(
+        r"(?i)^in\s+(?=(?:last|this|previous)\s+(?:week|weekend|month|quarter|year)$)", "", phrase
+    )
     phrase = re.sub(r"\bq([1-4])\b", r"Q\1", phrase)
     return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)

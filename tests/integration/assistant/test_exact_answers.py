@@ -403,6 +403,22 @@ def test_what_the_money_went_on_is_by_category(assistant: Assistant) -> None:
     assert "You spent $8.70 last week (16 Nov 2026 – 22 Nov 2026)" in week["text"]  # no "on"
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        (
+            "what came in last month?",
+            "You received $6,500.00 last month (1 Oct 2026 – 31 Oct 2026), 2",
+        ),
+        ("how much came in in the last 30 days?", "in the last 30 days (26 Oct"),
+    ],
+)
+def test_a_period_after_came_in_is_repeated_without_the_verbs_in(
+    assistant: Assistant, question: str, said: str
+) -> None:
+    assert said in ask(assistant, question)["text"]
+
+
 def test_how_much_was_my_last_trip_is_that_one(assistant: Assistant) -> None:
     answer = ask(assistant, "how much did my last grocery trip cost?")
     assert answer["intent"] == "transactions"
