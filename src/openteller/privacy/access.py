@@ -236,21 +236,19 @@ class AccessService:
         """:meth:`authorise` for several customers at once (the customers and their
         consents read in one statement each): per customer, in order, the grant or the
         refusal, each refusal audited as :meth:`authorise` audits it."""
+        customers = self._store.find_customers(conn, external_ids)
         try:
             purpose = parse_purpose(requester.purpose)
         except ConsentError as exc:
-            customers = self._store.find_customers(conn, external_ids)
-            refusals: list[Grant | AccessDenied] = []
             for external_id in external_ids:
                 known = customers.get(external_id)
                 reference = known.id if known is not None else ""
                 self._deny(requester, reference, str(requester.purpose), scope, str(exc))
-                refusals.append(AccessDenied(str(exc)))
-            return refusals
-        customers = self._store.find_customers(conn, external_ids)
+            return [AccessDenied(str(exc)) for _ in external_ids]
+        free = _needs_no_consent(purpose, requester.channel)
         consents = (
             {}
-            if _needs_no_consent(purpose, requester.channel)
+            if free
             else self._consents.for_customers(
                 conn, [c.id for c in customers.values()], requester.channel
             )
@@ -262,7 +260,7 @@ class AccessService:
                 self._deny(requester, "", purpose.value, scope, "unknown customer")
                 outcomes.append(UnknownCustomer(_unknown(external_id, self._store.bank_id)))
                 continue
-            if _needs_no_consent(purpose, requester.channel):
+            if free:
                 decision: Grant | str = Grant(customer, purpose, scope, None, None, None)
             else:
                 decision = self._decide_from(

@@ -127,10 +127,6 @@ class Outbox:
         self.lease = lease
         self.echo_wait = echo_wait
 
-    def add(self, conn: Connection, message_id: str, channel: str, payload: bytes) -> bool:
-        """Queue a message once; False when a message with this id is already queued."""
-        return bool(self.add_many(conn, channel, [(message_id, payload)]))
-
     def add_many(
         self, conn: Connection, channel: str, messages: Sequence[tuple[str, bytes]]
     ) -> set[str]:
