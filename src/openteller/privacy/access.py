@@ -245,10 +245,9 @@ class AccessService:
                 reference = known.id if known is not None else ""
                 self._deny(requester, reference, str(requester.purpose), scope, str(exc))
             return [AccessDenied(str(exc)) for _ in external_ids]
-        free = _needs_no_consent(purpose, requester.channel)
         consents = (
             {}
-            if free
+            if _needs_no_consent(purpose, requester.channel)
             else self._consents.for_customers(
                 conn, [c.id for c in customers.values()], requester.channel
             )
@@ -260,12 +259,10 @@ class AccessService:
                 self._deny(requester, "", purpose.value, scope, "unknown customer")
                 outcomes.append(UnknownCustomer(_unknown(external_id, self._store.bank_id)))
                 continue
-            if free:
-                decision: Grant | str = Grant(customer, purpose, scope, None, None, None)
-            else:
-                decision = self._decide_from(
-                    consents[customer.id], customer, purpose, requester.channel, scope, None, None
-                )
+            decision = self._decide(
+                conn, customer, purpose, requester.channel, scope, None, None,
+                consents=consents.get(customer.id, []),
+            )  # fmt: skip
             if isinstance(decision, Grant):
                 outcomes.append(decision)
                 continue
@@ -297,24 +294,14 @@ class AccessService:
         scope: Scope,
         since: date | None,
         until: date | None,
+        consents: list[Consent] | None = None,
     ) -> Grant | str:
-        """The grant, or the reason for refusing it (nothing audited here)."""
+        """The grant, or the reason for refusing it (nothing audited here). ``consents``:
+        the customer's consents on ``channel`` when the caller has read them already."""
         if _needs_no_consent(purpose, channel):
             return Grant(customer, purpose, scope, None, since, until)
-        consents = self._consents.for_customer(conn, customer.id, channel)
-        return self._decide_from(consents, customer, purpose, channel, scope, since, until)
-
-    def _decide_from(
-        self,
-        consents: list[Consent],
-        customer: CustomerHandle,
-        purpose: Purpose,
-        channel: str,
-        scope: Scope,
-        since: date | None,
-        until: date | None,
-    ) -> Grant | str:
-        """:meth:`_decide` over the customer's consents on ``channel``, already read."""
+        if consents is None:
+            consents = self._consents.for_customer(conn, customer.id, channel)
         now = self._clock()
         refusals: list[str] = []
         for consent in consents:

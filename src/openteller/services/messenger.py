@@ -346,14 +346,13 @@ class MessengerService:
         reply: Reply,
         *,
         image_url: str = "",
-        tag: str | None = None,
         messaging_type: str = "RESPONSE",
-        conn: Connection | None = None,
     ) -> None:
+        """Queue ``reply`` to ``psid`` in a transaction of its own."""
         messages = self._outbox_messages(
-            key, psid, reply, image_url=image_url, tag=tag, messaging_type=messaging_type
+            key, psid, reply, image_url=image_url, messaging_type=messaging_type
         )
-        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
+        with self._engine.begin() as conn:
             self._outbox.add_many(conn, CHANNEL, messages)
 
     def _outbox_messages(
