@@ -212,6 +212,7 @@ class App:
             lease=timedelta(seconds=s.queue_lease_seconds),
             echo_wait=timedelta(seconds=s.echo_wait_seconds),
             concurrent_sends=s.messenger_concurrent_sends,
+            typing_after=s.messenger_typing_after_ms / 1000,
         )
         # Wired here, not when the alert or insight services are first built: a process
         # that starts by answering a tap on an alert's button must know what it is.

@@ -192,6 +192,16 @@ class Settings(BaseSettings):
             "messages go one after another, in order)."
         ),
     )
+    messenger_typing_after_ms: int = Field(
+        default=300,
+        ge=0,
+        le=20_000,
+        description=(
+            "Milliseconds an answer may take before Messenger shows the customer the "
+            "typing indicator (0: before every answer). Most answers are ready in a few "
+            "milliseconds and need none."
+        ),
+    )
     alert_escalation_minutes: int = Field(
         default=15,
         ge=1,

@@ -40,6 +40,7 @@ from openteller.channels.messenger.events import (
 )
 from openteller.channels.messenger.send import SendClient, SendFailed, render
 from openteller.channels.messenger.signature import valid_signature, verify_subscription
+from openteller.channels.messenger.typing_indicator import SlowAnswerTyping
 from openteller.domain.errors import OpenTellerError
 from openteller.domain.fraud_alert import ANSWERS, alert_question
 from openteller.privacy.cipher import CustomerCipher
@@ -129,6 +130,7 @@ class MessengerService:
         lease: timedelta = timedelta(seconds=60),
         echo_wait: timedelta = timedelta(minutes=5),
         concurrent_sends: int = 8,
+        typing_after: float = 0.3,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -139,6 +141,8 @@ class MessengerService:
         self._consents = consents
         self._discreet = discreet
         self.sender = sender
+        #: The typing indicator, for answers not ready within ``typing_after`` seconds.
+        self._typing = SlowAnswerTyping(lambda psid: self.sender.typing_on(psid), typing_after)
         self._base_url = public_base_url.rstrip("/")
         self._inbox = Inbox(store.bank_id, lease)
         self._outbox = Outbox(store.bank_id, lease, echo_wait)
@@ -283,8 +287,11 @@ class MessengerService:
             self._queue(key, psid, reply)
             return
         self._opened_window(psid)
-        with contextlib.suppress(SendFailed):  # a nicety: never in the way of the answer
-            self.sender.typing_on(psid)
+        with self._typing.while_answering(psid):
+            self._answer(key, psid, customer, text, data)
+
+    def _answer(self, key: str, psid: str, customer: str, text: str, data: dict[str, Any]) -> None:
+        """Queue the reply to a linked customer's message or button."""
         if text.startswith("insight-stop:") and self.insight_stop is not None:
             answer = self.insight_stop(customer, text.partition(":")[2])
             self._queue(key, psid, Reply(answer))

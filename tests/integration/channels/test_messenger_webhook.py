@@ -41,6 +41,7 @@ class GraphRecorder(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Graph)
         self.calls: list[dict[str, Any]] = []
         self.actions: list[dict[str, Any]] = []
+        self.order: list[str] = []  # "action" or "message", as they came
 
 
 class _Graph(BaseHTTPRequestHandler):
@@ -50,6 +51,7 @@ class _Graph(BaseHTTPRequestHandler):
         length = int(self.headers["Content-Length"])
         query = parse_qs(urlparse(self.path).query)
         received = json.loads(self.rfile.read(length))
+        self.server.order.append("action" if "sender_action" in received else "message")
         if "sender_action" in received:  # typing indicators: not messages
             self.server.actions.append(received)
             self._answer()
@@ -92,8 +94,13 @@ def graph() -> Iterator[GraphRecorder]:
 
 @pytest.fixture
 def server(
-    graph: GraphRecorder, database_url: str, keystore_url: str | None, tmp_path: Path
+    request: pytest.FixtureRequest,
+    graph: GraphRecorder,
+    database_url: str,
+    keystore_url: str | None,
+    tmp_path: Path,
 ) -> Iterator[tuple[str, App]]:
+    more_settings = getattr(request, "param", {})  # from an indirect parametrisation
     app = App(
         make_settings(
             database_url,
@@ -104,6 +111,7 @@ def server(
             messenger_page_token=PAGE_TOKEN,
             messenger_graph_url=f"http://127.0.0.1:{graph.server_address[1]}/v21.0",
             demo_login_password="demo-pass",
+            **more_settings,
         )
     )
     app.init()
@@ -388,13 +396,38 @@ def test_quick_reply_payloads_are_opaque_sealed_and_checked(
     assert [r.action for r in app.audit.records()].count("webhook_dropped") == 2
 
 
-def test_typing_then_a_chart_as_an_image_the_platform_can_fetch_briefly(
+def test_a_quick_answer_goes_out_without_a_typing_indicator(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    post(url, body(text_message(ALICE, "m_t1", "hello")))  # the first answer warms up
+    wait_for(graph, 1)
+    actions_before = len(graph.actions)
+    post(url, body(text_message(ALICE, "m_t2", "what's my balance?")))
+    _, answer = wait_for(graph, 2)
+    assert "$75.99 available" in answer["body"]["message"]["text"]
+    time.sleep(0.5)  # past the indicator's delay
+    assert len(graph.actions) == actions_before  # ready in milliseconds: no "typing..."
+
+
+@pytest.mark.parametrize("server", [{"messenger_typing_after_ms": 0}], indirect=True)
+def test_the_typing_indicator_before_every_answer_when_set_to_0(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, _app = server
+    post(url, body(text_message(ALICE, "m_t3", "what's my balance?")))
+    (answer,) = wait_for(graph, 1)
+    assert "$75.99 available" in answer["body"]["message"]["text"]
+    assert graph.actions == [{"recipient": {"id": ALICE}, "sender_action": "typing_on"}]
+    assert graph.order == ["action", "message"]
+
+
+def test_a_chart_as_an_image_the_platform_can_fetch_briefly(
     server: tuple[str, App], graph: GraphRecorder
 ) -> None:
     url, _app = server
     post(url, body(text_message(ALICE, "m_c1", "break down my spending in April 2011")))
     text, image = wait_for(graph, 2)
-    assert graph.actions[0]["sender_action"] == "typing_on"
     assert "$59.51" in text["body"]["message"]["text"]
     attachment = image["body"]["message"]["attachment"]
     assert attachment["type"] == "image" and attachment["payload"]["is_reusable"] is False

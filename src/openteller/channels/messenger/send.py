@@ -114,8 +114,9 @@ class SendClient:
         if self.client is None:
             self.client = httpx.Client(timeout=10.0)
 
-    def send(self, body: dict[str, Any]) -> str:
-        """Send one message body; returns Meta's ``message_id``."""
+    def send(self, body: dict[str, Any], *, attempts: int = ATTEMPTS) -> str:
+        """Send one message body; returns Meta's ``message_id``. Tried up to ``attempts``
+        times on 5xx, 429 and network errors."""
         assert self.client is not None
         url = self.graph_url.rstrip("/") + "/me/messages"
         params = {
@@ -123,7 +124,7 @@ class SendClient:
             "appsecret_proof": appsecret_proof(self.app_secret, self.page_token),
         }
         last: SendFailed | None = None
-        for attempt in range(ATTEMPTS):
+        for attempt in range(attempts):
             try:
                 response = self.client.post(url, params=params, json=body)
             except httpx.HTTPError as exc:
@@ -141,10 +142,11 @@ class SendClient:
                 )
                 if not retryable:
                     raise last
-            if attempt + 1 < ATTEMPTS:
+            if attempt + 1 < attempts:
                 self.sleep(0.5 * 2**attempt)
         assert last is not None
         raise last
 
     def typing_on(self, recipient: str) -> None:
-        self.send({"recipient": {"id": recipient}, "sender_action": "typing_on"})
+        """The "typing..." indicator, tried once (a nicety: never worth a retry's wait)."""
+        self.send({"recipient": {"id": recipient}, "sender_action": "typing_on"}, attempts=1)
