@@ -183,6 +183,8 @@ _ACCOUNT_PATTERN = re.compile(
 )
 _COMPARE_PREVIOUS = re.compile(
     r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\b"
+    r"|\b(?:vs\.?|versus|compared (?:to|with)|than)\s+the\s+(?:day|week|month|quarter|year)"
+    r"\s+before\b"
 )
 _COMPARE_USUAL = re.compile(r"\b(?:usual|usually|normal|normally|average|typical|typically)\b")
 _BREAKDOWN = re.compile(
@@ -204,7 +206,12 @@ _RECENT = re.compile(r"\b(?:recent|recently|latest|last)\b")
 _ONE = re.compile(
     rf"\b(?:last|latest|most recent|single|{_BIGGEST})\s+(?:[\w']+\s+)?"
     rf"(?:{_PAYMENT_NOUN}|deposit|paycheck|paycheque|salary|payslip)\b(?!s)"
+    # "when did I last pay rent?", "when was the last time I went to Target?": that one
+    r"|\bwhen\s+(?:did|have|was|were)\s+(?:i|we|the)\s+(?:last|most recently|last time)\b"
 )
+# "vs last month", "compared to the previous week": the period to compare with, not the
+# one asked about ("coffee vs last month" is this month's coffee, against last month's)
+_BASELINE_BEFORE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?$")
 # "my average grocery bill", "average purchase at Amazon": per payment, not per month
 _PER_PAYMENT = re.compile(
     rf"\baverage\s+(?:[\w']+\s+){{0,2}}?(?:{_PAYMENT_NOUN}|shop)s?\b"
@@ -364,8 +371,8 @@ def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0)
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start : start + size])
-            if len(phrase) < 3:
-                continue
+            if len(phrase) < 3 and phrase not in lowered:
+                continue  # two letters name a merchant only exactly ("bp", "ns")
             found = process.extractOne(
                 phrase, list(lowered), scorer=fuzz.WRatio, score_cutoff=cutoff
             )
@@ -382,6 +389,10 @@ def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0)
             # pharmacy"), not just its start ("net" is not Netflix).
             if len(phrase) < 5 and phrase not in name.split():
                 continue
+            # Nor a short name just part of a longer word ("ns" in "expenses", "ups" in
+            # "groups"): it must be a word of the phrase.
+            if len(name) < 5 and name not in phrase.split():
+                continue
             if best is None or score > best[0]:
                 best = (float(score), lowered[name])
     return best[1] if best else None
@@ -390,8 +401,14 @@ def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0)
 def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start: int = 0) -> Slots:
     """All slots of one message, given the customer's own merchant names."""
     original = text[:2000]
-    lowered = original.lower()
+    lowered = asked = original.lower()
     period = find_period(original, today, week_start=week_start)
+    if period is not None and _BASELINE_BEFORE.search(lowered[: period.start_char]):
+        # The baseline of a comparison: the period asked about is another one, if named
+        # ("coffee in october vs the month before"), or the default (this month so far).
+        original = _cut(original, period.start_char, period.end_char)
+        lowered = original.lower()
+        period = find_period(original, today, week_start=week_start)
     work = lowered
     if period is not None:
         work = _cut(work, period.start_char, period.end_char)
@@ -478,7 +495,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     refunds = bool(_REFUNDS.search(lowered))
     compare = (
         "previous"
-        if _COMPARE_PREVIOUS.search(lowered)
+        if _COMPARE_PREVIOUS.search(asked)
         else ("usual" if _COMPARE_USUAL.search(lowered) and not per_payment else None)
     )
     breakdown = None

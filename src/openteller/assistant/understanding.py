@@ -187,6 +187,7 @@ _MONEY_QUESTION_WORDS = frozenset(
     spending spent that the their them there these they this those time times to total
     transaction transactions trip trips under up us usual usually visit visits was we went
     were what what's when where which who worth you your
+    with before than versus vs
     """.split()
 )
 _WORD = re.compile(r"[a-z][a-z']*")

@@ -547,6 +547,33 @@ def test_comparison_with_last_month(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
+    "question",
+    [
+        "how much did I spend on groceries vs last month",
+        "groceries compared to last month?",
+        "how much have I spent on groceries versus the month before",
+    ],
+)
+def test_the_month_compared_with_is_not_the_month_asked_about(
+    assistant: Assistant, question: str
+) -> None:
+    """Before, "groceries vs last month" answered for last month (against the month
+    before it): the period after "vs" is what the question is compared with."""
+    answer = ask(assistant, question)
+    assert answer["period"] == {"start": "2026-11-01", "end": "2026-11-24"}  # this month
+    assert answer["answer"]["amount"] == "30.00"
+    assert answer["answer"]["comparison"]["against"] == "previous"
+
+
+def test_when_did_i_last_asks_for_one_payment(assistant: Assistant) -> None:
+    """Before, "when did I last buy coffee?" listed the latest ten."""
+    answer = ask(assistant, "when did I last buy coffee?")
+    assert answer["intent"] == "transactions"
+    assert len(answer["answer"]["transactions"]) == 1
+    assert answer["answer"]["transactions"][0]["date"] == "2026-11-24"
+
+
+@pytest.mark.parametrize(
     "message", ["", "   ", "🙂🙂🙂", "\x00\x01\x02", "a" * 10_000, "¿Cuánto gasté en café?"]
 )
 def test_odd_messages_get_a_helpful_reply(assistant: Assistant, message: str) -> None:

@@ -54,6 +54,25 @@ def test_a_merchant_the_customer_never_paid_is_not_invented() -> None:
     assert match_merchant("tesco", MERCHANTS) is None
 
 
+SHORT_NAMES = [*MERCHANTS, "NS", "UPS", "BP"]
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant"),
+    [
+        ("my expenses last month", None),  # "ns" is in "expenses", but no word of it
+        ("medicine expenses yesterday", None),
+        ("what do my groups cost", None),  # nor "ups" in "groups"
+        ("what did i spend at ups", "UPS"),
+        ("how much at bp this week", "BP"),  # two letters, exactly
+        ("train tickets from ns in march", "NS"),
+        ("cvs pharmacy", None),  # not one of these merchants
+    ],
+)
+def test_short_merchant_names_match_whole_words_only(text: str, merchant: str | None) -> None:
+    assert extract(text, TODAY, SHORT_NAMES).merchant == merchant
+
+
 def test_accounts_amounts_limits_and_exclusions() -> None:
     slots = extract("show my last 5 purchases over $50 on my visa except amazon", TODAY, MERCHANTS)
     assert slots.limit == 5
