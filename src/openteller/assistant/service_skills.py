@@ -38,7 +38,14 @@ class Pending:
 
 
 _WHERE = re.compile(
-    r"\b(?:near|in|around|close to|at|by)\s+([A-Za-z][A-Za-z .,'-]{1,60}|\d{5})\s*\??$", re.I
+    r"\b(?:near|in|around|close to|at|by)\s+([A-Za-z][A-Za-z0-9 .,'/-]{1,60}|\d{5})\s*\??$", re.I
+)
+# Where a place named at the end of a message stops and what it asks of the ATM begins
+# ("in Boston open now", "in Leeds that takes deposits", "near Bath with no fees please")
+_AFTER_PLACE = re.compile(
+    r"\s+(?:that|which|with|without|open|opened|taking|takes?|accepting|accepts?|for|no|"
+    r"fee|fees|free|24|wheelchair|accessible|please|now|today|right|tonight)\b.*$",
+    re.I,
 )
 _ZIP = re.compile(r"\b(\d{5})\b")
 _ME = re.compile(r"\b(?:near me|nearby|close by|closest|nearest|around here)\b", re.I)
@@ -62,7 +69,7 @@ def place_text(text: str) -> str | None:
         return zip_code.group(1)
     found = _WHERE.search(text.strip())
     if found:
-        candidate = found.group(1).strip(" .,?")
+        candidate = _AFTER_PLACE.sub("", found.group(1)).strip(" .,?")
         if not _ME.fullmatch(candidate) and candidate.lower() not in {"me", "here", "the area"}:
             return candidate
     return None

@@ -224,6 +224,26 @@ def test_consents_asked_in_words_and_revoking_a_named_channel(
     assert revoke.reply.text.startswith("Stop sharing your data with messenger?")
 
 
+@pytest.mark.parametrize(
+    ("question", "filter_words"),
+    [
+        ("find an atm in Manchester open now", "open now"),
+        ("cash machine in manchester open 24 hours?", "open 24 hours"),
+        ("atms in Manchester that take deposits", "taking deposits"),
+    ],
+)
+def test_what_is_asked_of_the_atm_after_the_place_is_no_part_of_it(
+    app: App, assistant: Assistant, question: str, filter_words: str
+) -> None:
+    """Before, "find an atm in Boston open now" looked for a place called "boston open
+    now" and found none."""
+    app.atms.load_file(ATMS)
+    turn = assistant.respond(Conversation(customer="alice", channel="ask"), question)
+    assert turn.intent.value == "atm"
+    assert turn.answer["place"].startswith("Manchester")
+    assert filter_words in turn.reply.text
+
+
 def test_atms_far_away_are_no_nearest(app: App, assistant: Assistant) -> None:
     """Near Penn Station the next ATMs are in Britain: only the near one is listed, and
     when none is near, the nearest is named as far."""
