@@ -45,6 +45,7 @@ def slots_json(slots: Slots) -> dict[str, Any]:
         ),
         "category": slots.category.slug if slots.category is not None else None,
         "merchant": slots.merchant,
+        "merchants": list(slots.merchants()),
         "account": slots.account,
         "amount": (
             {

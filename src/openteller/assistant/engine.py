@@ -134,6 +134,7 @@ class Turn:
                 else None
             ),
             "merchant": self.slots.merchant,
+            "merchants": list(self.slots.merchants()),
             "category": (
                 self.slots.category.slug if self.slots.category is not None else self.slots.group
             ),
@@ -245,6 +246,7 @@ class Assistant:
         # Only a message the model did not give to another skill ("freeze my card today")
         # or to small talk ("thanks for today") can carry the last question on.
         unclaimed = intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER)
+        unclaimed_or_money = unclaimed or intent in DATA_INTENTS
         follow = _FOLLOW_UP.search(text) or (
             short
             and names_data
@@ -261,6 +263,16 @@ class Assistant:
             return previous, _merge(conversation.last_slots, slots)
         if (slots.compare and not names_data) and previous in DATA_INTENTS and short:
             return previous, replace(conversation.last_slots, compare=slots.compare)
+        carried = previous in DATA_INTENTS and short and not names_data and unclaimed_or_money
+        if carried and slots.breakdown and previous is not Intent.BALANCE:
+            # "by month", "break it down": the last question's money, broken down
+            kept = previous if previous is Intent.INCOME else Intent.SPENDING
+            return kept, replace(conversation.last_slots, breakdown=slots.breakdown)
+        if carried and slots.largest and previous is not Intent.BALANCE:
+            # "which was the biggest?" after a total or a list: the biggest of those
+            return Intent.TRANSACTIONS, replace(
+                conversation.last_slots, largest=True, limit=slots.limit or 1
+            )
         return intent, slots
 
     def _small(self, intent: Intent, confidence: float, text: str, **extra: Any) -> Turn:
@@ -457,19 +469,23 @@ def _merge(old: Slots, new: Slots) -> Slots:
     """Slots of a follow-up: what it names replaces, the rest carries over."""
     category = new.category if new.category is not None else old.category
     merchant = new.merchant if new.merchant else old.merchant
+    more_merchants = new.more_merchants if new.merchant else old.more_merchants
     if new.category is not None and not new.merchant:
-        merchant = None
+        merchant, more_merchants = None, ()
     if new.merchant and new.category is None:
         category = None
     return Slots(
         period=new.period or old.period,
         category=category,
         merchant=merchant,
+        more_merchants=more_merchants,
         account=new.account or old.account,
         amount=new.amount or old.amount,
         exclude_merchants=new.exclude_merchants or old.exclude_merchants,
         exclude_categories=new.exclude_categories or old.exclude_categories,
         limit=new.limit or old.limit,
+        # "the biggest" carries on with the count it came with ("and last month?")
+        largest=new.largest or (old.largest and not new.limit),
         compare=new.compare,
         breakdown=new.breakdown,
     )

@@ -184,7 +184,7 @@ class MoneySkills:
             until=period.end,
             categories=slots.categories(),
             exclude_categories=frozenset(slots.exclude_categories),
-            merchants=frozenset({slots.merchant.lower()}) if slots.merchant else None,
+            merchants=frozenset(m.lower() for m in slots.merchants()) if slots.merchant else None,
             exclude_merchants=frozenset(m.lower() for m in slots.exclude_merchants),
             accounts=account_ids,
             min_amount=minimum,
@@ -433,8 +433,8 @@ class MoneySkills:
         """What the question was about, as the reply repeats it: " at Amazon", " on
         groceries", " in payments of at least $500.00" (" of at least ..." in a list)."""
         parts = []
-        if slots.merchant:  # "spent at Amazon", "received from Acme"
-            parts.append(f" {'from' if income else 'at'} {slots.merchant}")
+        if slots.merchant:  # "spent at Amazon", "received from Acme", "at Uber and Lyft"
+            parts.append(f" {'from' if income else 'at'} {slots.merchant_words()}")
         named = slots.category_words()
         if named is not None:
             # "received ... in income", "spent ... on groceries"
@@ -532,13 +532,15 @@ class MoneySkills:
 
         wanted_categories = slots.categories()
 
+        named_merchants = {m.lower() for m in slots.merchants()}
+
         def matching(item: Transaction) -> bool:
             size = abs(item.amount.amount)
             bounds = slots.amount
             return not (
                 (slots.account and item.account_id not in wanted_accounts)
                 or (wanted_categories is not None and item.category not in wanted_categories)
-                or (slots.merchant and item.merchant.lower() != slots.merchant.lower())
+                or (named_merchants and item.merchant.lower() not in named_merchants)
                 or any(item.merchant.lower() == m.lower() for m in slots.exclude_merchants)
                 or item.category in slots.exclude_categories
                 or (bounds is not None and bounds.minimum is not None and size < bounds.minimum)

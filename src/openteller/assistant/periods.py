@@ -704,6 +704,57 @@ def _build_year(match: re.Match[str], ctx: _Context) -> _Atom:
     return _atom(match, "year", _Fixed(date(year, 1, 1), date(year, 12, 31)), standalone=standalone)
 
 
+# Holidays: the most recent one not after today ("last Christmas", "on Black Friday").
+# Weak, like bare month names: "Christmas shopping in December 2025" is December 2025.
+_FIXED_HOLIDAYS = {
+    "christmas eve": (12, 24),
+    "christmas day": (12, 25),
+    "christmas": (12, 25),
+    "xmas": (12, 25),
+    "boxing day": (12, 26),
+    "new year's eve": (12, 31),
+    "new years eve": (12, 31),
+    "new year's day": (1, 1),
+    "new years day": (1, 1),
+    "valentine's day": (2, 14),
+    "valentines day": (2, 14),
+    "halloween": (10, 31),
+    "independence day": (7, 4),
+    "fourth of july": (7, 4),
+    "4th of july": (7, 4),
+}
+#: US holidays that move: days after the fourth Thursday of November (Thanksgiving).
+_THANKSGIVING_OFFSETS = {"thanksgiving": 0, "black friday": 1, "cyber monday": 4}
+
+
+def _build_fixed_holiday(match: re.Match[str], ctx: _Context) -> _Atom:
+    name = re.sub(r"\s+", " ", match.group("name").lower()).replace("’", "'")
+    month, day = _FIXED_HOLIDAYS[name]
+    if match.group("year"):  # "Christmas 2024"
+        named = date(int(match.group("year")), month, day)
+        return _atom(match, "holiday", _Fixed(named, named))
+    return _atom(match, "holiday", _MonthDay(month, day), weak=True)
+
+
+def _build_thanksgiving(match: re.Match[str], ctx: _Context) -> _Atom:
+    offset = _THANKSGIVING_OFFSETS[re.sub(r"\s+", " ", match.group("name").lower())]
+    if match.group("year"):  # "Black Friday 2024"
+        year = int(match.group("year"))
+        first = date(year, 11, 1)
+        named = first + timedelta(days=(3 - first.weekday()) % 7 + 21 + offset)
+        return _atom(match, "holiday", _Fixed(named, named))
+
+    def in_year(year: int) -> date:
+        first = date(year, 11, 1)
+        thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+        return thursday + timedelta(days=offset)
+
+    day = in_year(ctx.today.year)
+    if day > ctx.today:
+        day = in_year(ctx.today.year - 1)
+    return _atom(match, "holiday", _Fixed(day, day))
+
+
 # --------------------------------------------------------------------------------------------
 # Patterns, in priority order (earlier wins a tie between same-length overlapping matches)
 
@@ -711,6 +762,26 @@ _FLAGS = re.IGNORECASE
 _PERIODIC_UNIT = rf"(?:day|week|weekend|month|quarter|year|{_alternatives(_WEEKDAYS)})"
 
 _PATTERNS: list[tuple[re.Pattern[str], _Builder]] = [
+    (
+        re.compile(
+            r"\b(?P<name>"
+            + "|".join(
+                re.escape(name).replace("'", "['’]").replace(r"\ ", r"\s+")
+                for name in sorted(_FIXED_HOLIDAYS, key=len, reverse=True)
+            )
+            + r")\b(?:\s+(?P<year>(?:19|20)\d\d)\b)?",
+            _FLAGS,
+        ),
+        _build_fixed_holiday,
+    ),
+    (
+        re.compile(
+            r"\b(?P<name>thanksgiving|black\s+friday|cyber\s+monday)\b"
+            r"(?:\s+(?P<year>(?:19|20)\d\d)\b)?",
+            _FLAGS,
+        ),
+        _build_thanksgiving,
+    ),
     # Future and periodic phrases first: they shadow the words inside them ("next Friday").
     (re.compile(r"\b(?:the\s+day\s+after\s+)?tomorrow\b", _FLAGS), _build_future),
     (

@@ -72,6 +72,16 @@ CATEGORY_WORDS: dict[str, Category] = {
     "electricity": Category.UTILITIES,
     "phone bill": Category.UTILITIES,
     "internet": Category.UTILITIES,
+    "electric": Category.UTILITIES,
+    "electric bill": Category.UTILITIES,
+    "power bill": Category.UTILITIES,
+    "water bill": Category.UTILITIES,
+    "gas bill": Category.UTILITIES,  # the longer phrase wins over "gas" (fuel)
+    "utility bill": Category.UTILITIES,
+    "utility bills": Category.UTILITIES,
+    "phone": Category.UTILITIES,
+    "cell phone": Category.UTILITIES,
+    "mobile phone": Category.UTILITIES,
     "rent": Category.HOUSING,
     "mortgage": Category.HOUSING,
     "housing": Category.HOUSING,
@@ -183,6 +193,7 @@ _ACCOUNT_PATTERN = re.compile(
 )
 _COMPARE_PREVIOUS = re.compile(
     r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\b"
+    r"|\bcompar(?:e|ing)\b[^?.!]*\b(?:with|to|and|against)\s+(?:the\s+)?(?:last|previous|prior)\b"
     r"|\b(?:vs\.?|versus|compared (?:to|with)|than)\s+the\s+(?:day|week|month|quarter|year)"
     r"\s+before\b"
 )
@@ -209,6 +220,15 @@ _ONE = re.compile(
     # "when did I last pay rent?", "when was the last time I went to Target?": that one
     r"|\bwhen\s+(?:did|have|was|were)\s+(?:i|we|the)\s+(?:last|most recently|last time)\b"
 )
+# "my biggest expense category", "top spending categories": where the money goes
+TOP_CATEGORY = re.compile(
+    r"\b(?:biggest|largest|top|highest|main|most\s+expensive)\s+(?:\w+\s+){0,2}?"
+    r"categor(?:y|ies)\b"
+)
+_COMPARE_WORD = re.compile(r"\bcompar(?:e|ing|ison)\b")
+_AND_BASELINE = re.compile(r"\s+(?:and|&|with|to)\s+(?:the\s+)?(?:last|previous|prior)\b")
+# "each month", "every week": how to group, no period
+_PERIODIC = re.compile(r"\b(?:each|every)\s+(?:day|week|month|quarter|year)\b")
 # "vs last month", "compared to the previous week": the period to compare with, not the
 # one asked about ("coffee vs last month" is this month's coffee, against last month's)
 _BASELINE_BEFORE = re.compile(r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?$")
@@ -248,6 +268,9 @@ class Slots:
     #: category was named.
     group: str | None = None
     merchant: str | None = None
+    #: More of the customer's merchants named with the first ("uber and lyft"): the
+    #: question is about all of them together.
+    more_merchants: tuple[str, ...] = ()
     #: A name after "at"/"from" that is none of the customer's merchants ("at Costco"):
     #: nothing was paid there, which the answer says rather than dropping the name.
     unknown_merchant: str | None = None
@@ -265,6 +288,17 @@ class Slots:
     per_payment: bool = False  # "average grocery bill": the total over the payments
     refunds: bool = False  # "show my refunds", "did Amazon refund me": money back only
     leftovers: tuple[str, ...] = field(default_factory=tuple)
+
+    def merchants(self) -> tuple[str, ...]:
+        """Every merchant asked about ("Uber", "Lyft"), or none (all)."""
+        return (self.merchant, *self.more_merchants) if self.merchant else ()
+
+    def merchant_words(self) -> str | None:
+        """How a reply names them: "Uber", "Uber and Lyft", "Uber, Lyft and Bolt"."""
+        names = self.merchants()
+        if len(names) < 2:
+            return self.merchant
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
     def categories(self) -> frozenset[Category] | None:
         """The categories asked about: the one named, a group's, several named together
@@ -325,7 +359,7 @@ _ON_THING = re.compile(
 )
 _NOT_THINGS = frozenset(
     """average total earth time times it that this them everything anything something
-    stuff things money cash purchases payments transactions spending""".split()
+    stuff things money cash purchases payments transactions spending lately recently""".split()
 )
 
 
@@ -349,7 +383,10 @@ def unnamed_merchant(work: str) -> str | None:
     if found is None:
         return None
     words = []
-    for word in found.group(1).split():
+    named = found.group(1).split()
+    if len(named) > 1 and named[0] == "the":
+        named = named[1:]  # "at the gym", "from the farmers market": the name follows
+    for word in named:
         if word in _STOP or word in _NOT_NAMES or word.isdigit():
             break
         words.append(word.strip(".-'"))
@@ -364,10 +401,39 @@ def _cut(text: str, start: int, end: int) -> str:
 def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0) -> str | None:
     """The customer's merchant a phrase names, fuzzily ("starbux" -> "Starbucks")."""
     words = [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
+    found = _best_merchant(words, merchants, cutoff)
+    return found[0] if found else None
+
+
+# "uber and lyft", "starbucks or dunkin", "amazon, target & walmart": several named
+_SEVERAL = re.compile(r"\b(?:and|or|plus)\b|[,&+/]")
+
+
+def match_merchants(text: str, merchants: Sequence[str], *, cutoff: float = 86.0) -> list[str]:
+    """Every merchant of the customer's a message names, best match first: one, or
+    several when it joins names ("how much on uber and lyft?")."""
+    words = [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
+    named: list[str] = []
+    while len(named) < 5:
+        found = _best_merchant(words, [m for m in merchants if m not in named], cutoff)
+        if found is None:
+            break
+        name, start, size = found
+        named.append(name)
+        if not _SEVERAL.search(text):
+            break
+        words = words[:start] + words[start + size :]  # look again in what is left
+    return named
+
+
+def _best_merchant(
+    words: list[str], merchants: Sequence[str], cutoff: float
+) -> tuple[str, int, int] | None:
+    """The merchant best named by a run of ``words``: (name, first word, how many)."""
     if not words or not merchants:
         return None
     lowered = {m.lower(): m for m in merchants}
-    best: tuple[float, str] | None = None
+    best: tuple[float, str, int, int] | None = None
     for size in (3, 2, 1):
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start : start + size])
@@ -394,8 +460,8 @@ def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0)
             if len(name) < 5 and name not in phrase.split():
                 continue
             if best is None or score > best[0]:
-                best = (float(score), lowered[name])
-    return best[1] if best else None
+                best = (float(score), lowered[name], start, size)
+    return (best[1], best[2], best[3]) if best else None
 
 
 def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start: int = 0) -> Slots:
@@ -403,7 +469,20 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     original = text[:2000]
     lowered = asked = original.lower()
     period = find_period(original, today, week_start=week_start)
-    if period is not None and _BASELINE_BEFORE.search(lowered[: period.start_char]):
+    periodic = _PERIODIC.search(lowered) if period is None else None
+    if periodic is not None:
+        # "coffee each month this year": "each month" groups, "this year" is the period
+        period = find_period(
+            _cut(original, periodic.start(), periodic.end()), today, week_start=week_start
+        )
+    joined = period is not None and period.kind == "between" and _COMPARE_WORD.search(lowered)
+    if period is not None and joined and (also := _AND_BASELINE.search(period.phrase.lower())):
+        # "compare this month and last month": this month, set against the one before
+        cut_from = period.start_char + also.start()
+        original = _cut(original, cut_from, period.end_char)
+        lowered = original.lower()
+        period = find_period(original, today, week_start=week_start)
+    elif period is not None and _BASELINE_BEFORE.search(lowered[: period.start_char]):
         # The baseline of a comparison: the period asked about is another one, if named
         # ("coffee in october vs the month before"), or the default (this month so far).
         original = _cut(original, period.start_char, period.end_char)
@@ -449,7 +528,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         value = counted.group(group)
         limit = int(value) if value.isdigit() else _NUMBER_WORDS[value]
         work = _cut(work, counted.start(group), counted.end(group))
-    elif _ONE.search(lowered):
+    elif _ONE.search(lowered) and not TOP_CATEGORY.search(lowered):
         limit = 1  # "my last transaction", "the biggest expense": one, not a list
 
     account = None
@@ -479,7 +558,8 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
             category_group = _GROUP_WORDS[found_group.group(1)]
             work = _cut(work, found_group.start(), found_group.end())
 
-    merchant = match_merchant(work, merchants)
+    named_merchants = match_merchants(work, merchants)
+    merchant = named_merchants[0] if named_merchants else None
     unknown_merchant = None if merchant else unnamed_merchant(work)
     unknown_category = (
         unnamed_category(work)
@@ -498,27 +578,38 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         if _COMPARE_PREVIOUS.search(asked)
         else ("usual" if _COMPARE_USUAL.search(lowered) and not per_payment else None)
     )
+    asked_on = work
+    if (
+        period is not None
+        and asked[period.start_char : period.start_char + 3] == "on "
+        and asked.lstrip().startswith("what")
+    ):
+        # "what did I spend the most on last month?": the period took the "on" with it
+        asked_on = work[: period.start_char] + "on" + work[period.start_char + 2 :]
     breakdown = None
     if (
         category is None
         and category_group is None
         and merchant is None
-        and _SPENT_ON_WHAT.search(work.strip())
+        and _SPENT_ON_WHAT.search(asked_on.strip())
     ):
         breakdown = "category"  # "what did I spend my money on last week?"
+    elif TOP_CATEGORY.search(lowered):
+        breakdown = "category"
     elif _BY_MERCHANT.search(lowered):
         breakdown = "merchant"
     elif _BREAKDOWN.search(lowered):
         breakdown = "month" if _MONTHLY.search(lowered) else "category"
     return Slots(
         recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
-        largest=bool(_LARGEST.search(lowered)),
+        largest=bool(_LARGEST.search(lowered)) and not TOP_CATEGORY.search(lowered),
         per_payment=per_payment,
         refunds=refunds,
         period=period,
         category=category,
         group=category_group,
         merchant=merchant,
+        more_merchants=tuple(named_merchants[1:]),
         unknown_merchant=unknown_merchant,
         unknown_category=unknown_category,
         account=account,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from openteller.assistant.intents import Intent
-from openteller.assistant.slots import CATEGORY_WORDS, Slots, extract
+from openteller.assistant.slots import CATEGORY_WORDS, TOP_CATEGORY, Slots, extract
 from openteller.assistant.spelling import BANKING_WORDS, Speller
 from openteller.domain.categories import Category
 
@@ -46,6 +46,10 @@ _STOP_INSIGHTS = re.compile(
 _NET_WORTH = re.compile(
     r"(?i)\bnet\s+worth\b|\bhow\s+much\s+(?:money\s+)?do\s+i\s+have\b(?!\s+(?:to|on)\b)"
 )
+_MONEY_IN_NOUN = re.compile(
+    r"(?i)\b(?:deposits?|pay\s?checks?|paycheques?|salary|salaries|wages|payslips?)\b"
+    r"(?!\s+(?:to|into)\b)"
+)
 _CHART = re.compile(r"(?i)\b(?:chart|graph|pie|break\s?down)\b")
 
 _PAID_ME = re.compile(
@@ -53,7 +57,8 @@ _PAID_ME = re.compile(
     r"|\bsalary\b|\bwages?\b"
 )
 _I_PAID = re.compile(
-    r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought)\b"
+    r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought|withdraw|withdrew|"
+    r"withdrawn|take\s+out|took\s+out|taken\s+out)\b"
     r"|(?<!my )\b(?:pay|paid)\s+(?:for|at)\b"
 )
 # "when do I get paid?", "when is my next paycheck?": when pay will come, which no total
@@ -70,8 +75,16 @@ def reconsidered(
     """The classifier's intent (and the slots it then needs), corrected where the words
     leave no doubt. A merchant found in the text says the question is about the
     customer's payments only if it is one of ``theirs`` (not a catalogue's name)."""
-    judged = slots if merchant_is_theirs else replace(slots, merchant=None)
+    judged = slots if merchant_is_theirs else replace(slots, merchant=None, more_merchants=())
     intent = _intent_from_words(intent, text, judged)
+    if (
+        intent is Intent.TRANSACTIONS
+        and slots.category is None
+        and slots.group is None
+        and _MONEY_IN_NOUN.search(text)
+    ):
+        # "what was my last deposit?": among the money that came in, not any payment
+        slots = replace(slots, category=Category.INCOME)
     if intent is Intent.INCOME and slots.limit is not None and slots.period is None:
         # "what was my last paycheck?": that payment, among the money that came in
         intent = Intent.TRANSACTIONS
@@ -121,6 +134,8 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.TRANSACTIONS  # "how much was my last grocery trip?": that one
     if intent is Intent.TRANSACTIONS and slots.breakdown and _CHART.search(text):
         return Intent.SPENDING  # "a pie chart of last month": where the money went
+    if intent in (Intent.TRANSACTIONS, Intent.BANKING_OTHER) and TOP_CATEGORY.search(text.lower()):
+        return Intent.SPENDING  # "my biggest expense category": where the money went
     if (
         intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
         and slots.period
@@ -146,7 +161,7 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.SPENDING  # "where does my money go?": by category
     if (
         intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
-        and _merchant_words(slots.merchant, _WORD.findall(text.lower()))
+        and _merchant_words(slots.merchants(), _WORD.findall(text.lower()))
         and not _HOW_TO.search(text)
         and not _REQUEST.search(text)
     ):
@@ -219,7 +234,7 @@ def names_only_slots(text: str, slots: Slots) -> bool:
     question. A message that asks anything itself ("how much did I spend today?") is a
     question of its own."""
     words = _words(text)
-    merchant = _merchant_words(slots.merchant, words)
+    merchant = _merchant_words(slots.merchants(), words)
     return bool(words) and not _MONEY_WORDS.search(text) and _only_slot_words(words, merchant)
 
 
@@ -232,7 +247,7 @@ def _only_about_money(text: str, slots: Slots, *, outside: bool) -> bool:
     this month?" is not about the travel category, nor "what's the nearest Starbucks?"
     about payments there."""
     words = _words(text)
-    merchant = _merchant_words(slots.merchant, words)
+    merchant = _merchant_words(slots.merchants(), words)
     said = [word for word in words if not _names(word, merchant)]
     if not all(word in _DOMAIN_WORDS or word in _MONEY_QUESTION_WORDS for word in said):
         return False
@@ -252,15 +267,16 @@ def _only_slot_words(words: Sequence[str], merchant: set[str]) -> bool:
     )
 
 
-def _merchant_words(merchant: str | None, words: Sequence[str]) -> set[str]:
-    """The words of the merchant found in the text, if the text names all of them (or
-    typos of them): "now" alone is no mention of "Free Now", nor "john" of "John Lewis"."""
-    if merchant is None:
-        return set()
-    wanted = set(_WORD.findall(merchant.lower())) - _GLUE_WORDS
-    if wanted and all(any(_names(word, {part}) for word in words) for part in wanted):
-        return wanted
-    return set()
+def _merchant_words(merchants: Sequence[str], words: Sequence[str]) -> set[str]:
+    """The words of the merchants found in the text, each merchant's if the text names
+    all of them (or typos of them): "now" alone is no mention of "Free Now", nor "john"
+    of "John Lewis"."""
+    found: set[str] = set()
+    for merchant in merchants:
+        wanted = set(_WORD.findall(merchant.lower())) - _GLUE_WORDS
+        if wanted and all(any(_names(word, {part}) for word in words) for part in wanted):
+            found |= wanted
+    return found
 
 
 def _names(word: str, merchant_words: set[str]) -> bool:

@@ -59,4 +59,22 @@ def period_phrase(phrase: str) -> str:
         r"(?i)^in\s+(?=(?:last|this|previous)\s+(?:week|weekend|month|quarter|year)$)", "", phrase
     )
     phrase = re.sub(r"\bq([1-4])\b", r"Q\1", phrase)
+    # "christmas" -> "on Christmas", "black friday" -> "on Black Friday"
+    phrase = _BARE_HOLIDAY.sub("on ", phrase, count=1)
+    phrase = _HOLIDAY.sub(lambda found: _title(found.group(0)), phrase)
     return _CALENDAR_NAMES.sub(lambda found: found.group(0).capitalize(), phrase)
+
+
+_HOLIDAY_NAME = (
+    r"\b(?:christmas(?:\s+(?:eve|day))?|xmas|boxing\s+day|new\s+years?['’]?s?\s+(?:eve|day)"
+    r"|valentines?['’]?s?\s+day|halloween|independence\s+day|thanksgiving|black\s+friday"
+    r"|cyber\s+monday|(?:fourth|4th)\s+of\s+july)\b"
+)
+_HOLIDAY = re.compile(_HOLIDAY_NAME, re.IGNORECASE)
+# a holiday named with no preposition ("christmas", "last christmas") is "on" it
+_BARE_HOLIDAY = re.compile(rf"^(?:last\s+)?(?={_HOLIDAY_NAME})", re.IGNORECASE)
+
+
+def _title(name: str) -> str:
+    """ "black friday" -> "Black Friday", "fourth of july" -> "Fourth of July"."""
+    return " ".join(w if w == "of" else w[:1].upper() + w[1:] for w in name.split())

@@ -271,9 +271,39 @@ def test_money_in_and_out_side_by_side(assistant: Assistant) -> None:
     )
 
 
-def test_how_much_cash_is_a_total_not_a_fraud_report(assistant: Assistant) -> None:
-    answer = ask(assistant, "how much cash did I withdraw last month?")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much cash did I withdraw last month?",
+        "how much cash did I withdraw last month",  # was taken for money received
+        "how much cash have I taken out last month",
+    ],
+)
+def test_how_much_cash_is_a_total_not_a_fraud_report(assistant: Assistant, question: str) -> None:
+    answer = ask(assistant, question)
     assert answer["intent"] == "spending" and answer["category"] == "cash"
+
+
+def test_what_was_spent_most_on_is_a_breakdown(assistant: Assistant) -> None:
+    """Before, the period took the "on" with it ("on last month") and the answer was the
+    bare total."""
+    answer = ask(assistant, "what did I spend the most on last month")
+    assert answer["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    breakdown = answer["answer"]["breakdown"]
+    assert breakdown[0] == {"name": "groceries", "amount": "128.00"}
+
+
+def test_spending_on_what_lately_is_no_unknown_category(assistant: Assistant) -> None:
+    """Before: "I can't tell which of your payments are for lately"."""
+    answer = ask(assistant, "what have I been spending on lately")
+    assert "error" not in answer["answer"] and answer["answer"]["breakdown"]
+
+
+def test_a_place_after_at_the_is_said_not_dropped(assistant: Assistant) -> None:
+    """Before, "at the gym" was dropped and the total of everything was the answer."""
+    answer = ask(assistant, "how much did I spend at the gym last month")
+    assert answer["answer"]["amount"] == "0.00"
+    assert "no payments at Gym" in answer["text"]
 
 
 def test_seasons_and_the_start_of_the_year(assistant: Assistant) -> None:
@@ -563,6 +593,79 @@ def test_the_month_compared_with_is_not_the_month_asked_about(
     assert answer["period"] == {"start": "2026-11-01", "end": "2026-11-24"}  # this month
     assert answer["answer"]["amount"] == "30.00"
     assert answer["answer"]["comparison"]["against"] == "previous"
+
+
+def test_several_merchants_named_together_are_asked_about_together(
+    assistant: Assistant,
+) -> None:
+    """Before, "starbucks and shell" counted Starbucks alone, and said nothing of it."""
+    answer = ask(assistant, "how much did I spend at starbucks and shell this month")
+    assert answer["merchants"] == ["Starbucks", "Shell"]
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == ("62.65", 6)
+    assert "at Starbucks and Shell this month" in answer["text"]
+    # the follow-up keeps both
+    later = ask(
+        assistant, "how much did I spend at starbucks and shell this month", "and last month?"
+    )
+    assert later["merchants"] == ["Starbucks", "Shell"]
+    assert (later["answer"]["amount"], later["answer"]["count"]) == ("4.50", 1)
+    listed = ask(assistant, "show my starbucks or netflix payments this month")
+    merchants = {t["merchant"] for t in listed["answer"]["transactions"]}
+    assert merchants == {"Starbucks", "Netflix"} and listed["answer"]["count"] == 6
+
+
+def test_which_was_the_biggest_asks_about_the_last_question(assistant: Assistant) -> None:
+    """Before, "which was the biggest?" after a question was handed to a person."""
+    answer = ask(assistant, "how much did I spend on coffee this month?", "which was the biggest?")
+    assert answer["intent"] == "transactions" and answer["category"] == "coffee"
+    (biggest,) = answer["answer"]["transactions"]
+    assert (biggest["date"], biggest["amount"]) == ("2026-11-03", "-5.25")
+
+
+def test_by_month_breaks_down_the_last_question(assistant: Assistant) -> None:
+    """Before, "by month" dropped the category and the period of the question before."""
+    answer = ask(assistant, "show me my coffee purchases this year", "by month")
+    assert answer["intent"] == "spending" and answer["category"] == "coffee"
+    assert answer["period"] == {"start": "2026-01-01", "end": "2026-11-24"}
+    months = {row["name"]: row["amount"] for row in answer["answer"]["breakdown"]}
+    assert months == {"2026-10": "4.50", "2026-11": "22.65"}
+
+
+def test_the_last_deposit_is_money_that_came_in(assistant: Assistant) -> None:
+    """Before, "what was my last deposit?" answered with the latest payment out."""
+    answer = ask(assistant, "what was my last deposit?")
+    (deposit,) = answer["answer"]["transactions"]
+    assert (deposit["date"], deposit["amount"]) == ("2026-10-15", "3250.00")
+
+
+def test_each_month_this_year_keeps_the_year(assistant: Assistant) -> None:
+    """Before, "each month" hid "this year" and the last 12 months were answered."""
+    answer = ask(assistant, "how much did I spend on coffee each month this year")
+    assert answer["period"] == {"start": "2026-01-01", "end": "2026-11-24"}
+    months = {row["name"]: row["amount"] for row in answer["answer"]["breakdown"]}
+    assert months == {"2026-10": "4.50", "2026-11": "22.65"}
+
+
+def test_the_biggest_expense_category_is_where_the_money_went(assistant: Assistant) -> None:
+    """Before, "my biggest expense category" listed the single largest payment."""
+    answer = ask(assistant, "what's my biggest expense category last month?")
+    assert answer["intent"] == "spending"
+    assert answer["answer"]["breakdown"][0] == {"name": "groceries", "amount": "128.00"}
+
+
+def test_compare_this_month_and_last_month_is_a_comparison(assistant: Assistant) -> None:
+    """Before, "this month and last month" was one stretch of seven weeks, totalled."""
+    answer = ask(assistant, "compare my grocery spending this month and last month")
+    assert answer["period"] == {"start": "2026-11-01", "end": "2026-11-24"}
+    assert answer["answer"]["amount"] == "30.00"
+    assert answer["answer"]["comparison"]["against"] == "previous"
+
+
+def test_a_holiday_is_a_day_and_said_as_one(assistant: Assistant) -> None:
+    """Before, "last Christmas" was not understood and this month was answered."""
+    answer = ask(assistant, "how much did I spend last christmas?")
+    assert answer["period"] == {"start": "2025-12-25", "end": "2025-12-25"}
+    assert "on Christmas (25 Dec 2025)" in answer["text"]
 
 
 def test_when_did_i_last_asks_for_one_payment(assistant: Assistant) -> None:

@@ -169,6 +169,17 @@ FORMS: list[tuple[str, date, str, str, str]] = [
     ("the last few months", TUE, "2026-08-25", "2026-11-24", "rolling"),
     ("a month ago", d("2026-03-31"), "2026-02-28", "2026-02-28", "date"),
     ("the day before yesterday", JAN, "2026-01-03", "2026-01-03", "date"),
+    # holidays: the most recent one not after today, or the year named
+    ("what did I spend last christmas", TUE, "2025-12-25", "2025-12-25", "holiday"),
+    ("christmas eve", TUE, "2025-12-24", "2025-12-24", "holiday"),
+    ("on New Year's Eve", JAN, "2025-12-31", "2025-12-31", "holiday"),
+    ("halloween", TUE, "2026-10-31", "2026-10-31", "holiday"),
+    ("halloween 2024", TUE, "2024-10-31", "2024-10-31", "holiday"),
+    ("valentine’s day", TUE, "2026-02-14", "2026-02-14", "holiday"),
+    ("thanksgiving", TUE, "2025-11-27", "2025-11-27", "holiday"),  # 2026's is on the 26th
+    ("on black friday", TUE, "2025-11-28", "2025-11-28", "holiday"),
+    ("on black friday", d("2026-11-28"), "2026-11-27", "2026-11-27", "holiday"),
+    ("cyber monday 2024", TUE, "2024-12-02", "2024-12-02", "holiday"),
 ]
 
 
@@ -527,3 +538,9 @@ def test_year_to_date_seasons_and_weeks_of_a_month(text: str, start: str, end: s
 @pytest.mark.parametrize("text", ["what did I spend at fall river", "did prices fall"])
 def test_fall_as_a_verb_or_a_name_is_no_season(text: str) -> None:
     assert find_period(text, TUE) is None
+
+
+def test_a_holiday_gives_way_to_a_period_named_with_it() -> None:
+    """ "Christmas shopping in December 2025" is about December 2025."""
+    match = found("christmas shopping in december 2025", TUE)
+    assert (match.period.start, match.period.end) == (d("2025-12-01"), d("2025-12-31"))

@@ -26,6 +26,9 @@ MERCHANTS = ["Starbucks", "Amazon", "Amazon Prime", "Whole Foods", "Netflix", "T
         ("rent", Category.HOUSING),
         ("streaming services", Category.SUBSCRIPTIONS),
         ("groceries", Category.GROCERIES),
+        ("how much was my electric bill last month", Category.UTILITIES),
+        ("gas bill in october", Category.UTILITIES),  # not fuel
+        ("how much did i pay for my phone", Category.UTILITIES),
     ],
 )
 def test_category_synonyms(text: str, category: Category) -> None:
@@ -104,3 +107,33 @@ def test_the_period_comes_from_the_period_parser() -> None:
         TODAY,
     )
     assert slots.category is Category.COFFEE
+
+
+@pytest.mark.parametrize(
+    ("text", "merchants"),
+    [
+        ("total spent on uber and lyft this year", ("Uber", "Lyft")),
+        ("starbucks or amazon last month", ("Starbucks", "Amazon")),
+        ("uber, lyft & starbucks", ("Uber", "Lyft", "Starbucks")),
+        ("how much at barnes and noble", ("Barnes and Noble",)),  # one name with "and"
+        ("amazon prime this month", ("Amazon Prime",)),  # one name, nothing joined
+        ("coffee and starbucks", ("Starbucks",)),  # a category and a merchant
+        ("groceries and restaurants", ()),
+    ],
+)
+def test_several_merchants_joined_are_all_named(text: str, merchants: tuple[str, ...]) -> None:
+    slots = extract(text, TODAY, [*MERCHANTS, "Lyft", "Barnes and Noble"])
+    assert slots.merchants() == merchants
+    assert slots.merchant == (merchants[0] if merchants else None)
+
+
+def test_each_month_groups_and_the_period_is_still_found() -> None:
+    """Before, "each month" (a recurring phrase, no period) hid "this year"."""
+    slots = extract("how much did I spend on coffee each month this year", TODAY)
+    assert slots.period is not None and slots.period.phrase == "this year"
+    assert slots.breakdown == "month"
+
+
+def test_the_biggest_category_is_a_breakdown_not_a_payment() -> None:
+    slots = extract("what's my biggest expense category", TODAY)
+    assert (slots.breakdown, slots.largest, slots.limit) == ("category", False, None)
