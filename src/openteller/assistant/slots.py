@@ -194,8 +194,8 @@ _ACCOUNT_PATTERN = re.compile(
 _COMPARE_PREVIOUS = re.compile(
     r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\b"
     r"|\bcompar(?:e|ing)\b[^?.!]*\b(?:with|to|and|against)\s+(?:the\s+)?(?:last|previous|prior)\b"
-    r"|\b(?:vs\.?|versus|compared (?:to|with)|than)\s+the\s+(?:day|week|month|quarter|year)"
-    r"\s+before\b"
+    r"|\b(?:vs\.?|versus|compared (?:to|with)|than)\s+the\s+(?:\w+\s+)?"
+    r"(?:days?|weeks?|months?|quarters?|years?|period)\s+before\b"
 )
 _COMPARE_USUAL = re.compile(r"\b(?:usual|usually|normal|normally|average|typical|typically)\b")
 _BREAKDOWN = re.compile(

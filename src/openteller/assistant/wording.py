@@ -53,7 +53,10 @@ def period_phrase(phrase: str) -> str:
     -> "in summer")."""
     phrase = _BARE_MONTH_OR_SEASON.sub("in ", phrase.strip(), count=1)
     # "what did I spend money on last week": the "on" belongs to the question
-    phrase = re.sub(r"(?i)^on\s+(?=(?:last|this|past|previous|these|the\s+last)\b)", "", phrase)
+    # (and "which merchants did I spend the most at last month": the "at")
+    phrase = re.sub(
+        r"(?i)^(?:on|at)\s+(?=(?:last|this|past|previous|these|the\s+last)\b)", "", phrase
+    )
     # "what came in last month": so is the "in" ("in the last 7 days" keeps its own)
     phrase = re.sub(
         r"(?i)^in\s+(?=(?:last|this|previous)\s+(?:week|weekend|month|quarter|year)$)", "", phrase

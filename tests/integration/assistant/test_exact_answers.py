@@ -668,6 +668,18 @@ def test_a_holiday_is_a_day_and_said_as_one(assistant: Assistant) -> None:
     assert "on Christmas (25 Dec 2025)" in answer["text"]
 
 
+def test_the_days_before_are_a_comparison(assistant: Assistant) -> None:
+    answer = ask(assistant, "coffee in the last 7 days vs the 7 days before")
+    assert answer["period"] == {"start": "2026-11-18", "end": "2026-11-24"}
+    assert answer["answer"]["comparison"]["against"] == "previous"
+
+
+def test_the_at_before_a_period_is_not_repeated(assistant: Assistant) -> None:
+    """Before: "You spent $... at last month"."""
+    answer = ask(assistant, "which merchants did I spend the most at last month")
+    assert " at last month" not in answer["text"] and " last month (" in answer["text"]
+
+
 def test_when_did_i_last_asks_for_one_payment(assistant: Assistant) -> None:
     """Before, "when did I last buy coffee?" listed the latest ten."""
     answer = ask(assistant, "when did I last buy coffee?")
