@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, sele
 
 from openteller.assistant.context import dump as dump_context
 from openteller.assistant.context import load as load_context
-from openteller.assistant.engine import Assistant
+from openteller.assistant.engine import Assistant, Conversation
 from openteller.assistant.replies import Button, QuickReply, Reply
 from openteller.channels.messenger.events import (
     Delivery,
@@ -287,30 +287,36 @@ class MessengerService:
             self._queue(key, psid, reply)
             return
         self._opened_window(psid)
+        # The indicator (if the answer is slow) goes out before the reply is queued, so no
+        # process can send the reply ahead of it.
         with self._typing.while_answering(psid):
-            self._answer(key, psid, customer, text, data)
-
-    def _answer(self, key: str, psid: str, customer: str, text: str, data: dict[str, Any]) -> None:
-        """Queue the reply to a linked customer's message or button."""
-        if text.startswith("insight-stop:") and self.insight_stop is not None:
-            answer = self.insight_stop(customer, text.partition(":")[2])
-            self._queue(key, psid, Reply(answer))
+            reply, image_url, conversation = self._reply_to(psid, customer, text, data)
+        self._queue(key, psid, reply, image_url=image_url)
+        if conversation is None:
             return
+        try:
+            self._contexts.put(customer, CHANNEL, psid, dump_context(conversation))
+        except OpenTellerError:  # the customer was just erased: nothing to remember
+            self._contexts.forget(CHANNEL, psid)
+
+    def _reply_to(
+        self, psid: str, customer: str, text: str, data: dict[str, Any]
+    ) -> tuple[Reply, str, Conversation | None]:
+        """The reply to a linked customer's message or button, the URL of its image (or
+        ""), and the conversation to remember (None when there is nothing new)."""
+        if text.startswith("insight-stop:") and self.insight_stop is not None:
+            return Reply(self.insight_stop(customer, text.partition(":")[2])), "", None
         if text.startswith(("alert-yes:", "alert-no:")) and self.alert_answers is not None:
             verdict, _, alert_id = text.partition(":")
-            answer = self.alert_answers(customer, alert_id, verdict == "alert-yes")
-            self._queue(key, psid, Reply(answer))
-            return
+            return Reply(self.alert_answers(customer, alert_id, verdict == "alert-yes")), "", None
         conversation = load_context(customer, CHANNEL, self._contexts.get(customer, CHANNEL, psid))
         if data.get("location"):
             latitude, longitude = data["location"]
             conversation.location = (float(latitude), float(longitude))
             text = text or "nearest atm"
         if not text:
-            self._queue(key, psid, Reply("I can read text and shared locations only."))
-            return
-        turn = self._assistant().respond(conversation, text)
-        reply = turn.reply
+            return Reply("I can read text and shared locations only."), "", None
+        reply = self._assistant().respond(conversation, text).reply
         try:
             outgoing = self._discreet.outgoing(customer, reply.text, channel=CHANNEL)
         except OpenTellerError:  # erased by this very message: the reply carries no data
@@ -320,11 +326,7 @@ class MessengerService:
             reply = Reply(outgoing.text)
         elif reply.image_png:
             image_url = self._discreet.hold_image(customer, reply.image_png, channel=CHANNEL)
-        self._queue(key, psid, reply, image_url=image_url)
-        try:
-            self._contexts.put(customer, CHANNEL, psid, dump_context(conversation))
-        except OpenTellerError:  # the customer was just erased: nothing to remember
-            self._contexts.forget(CHANNEL, psid)
+        return reply, image_url, conversation
 
     def _seal(self, psid: str, payload: str) -> str:
         """An opaque, short-lived, authenticated stand-in for a button's payload: the

@@ -7,8 +7,9 @@ nothing a customer could see. :class:`SlowAnswerTyping` starts a timer when the 
 starts on a message; if the answer is not ready ``after`` seconds later (a chart to
 draw, a bank to call), the indicator is sent from the timer's thread while the answer is
 still being prepared, once and without retries (it is a nicety). When the answer is
-ready the timer is cancelled or, if it fired, waited for: the indicator never arrives
-after the answer, where Messenger would show "typing..." under it for 20 seconds.
+ready the timer is cancelled or, if it fired, waited for, before the caller queues the
+answer: the indicator never arrives after it, where Messenger would show "typing..."
+under the answer for 20 seconds.
 ``after=0`` sends it before every answer, on the worker's own thread.
 """
 
