@@ -464,30 +464,40 @@ def _best_merchant(
     return (best[1], best[2], best[3]) if best else None
 
 
-def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start: int = 0) -> Slots:
-    """All slots of one message, given the customer's own merchant names."""
-    original = text[:2000]
-    lowered = asked = original.lower()
-    period = find_period(original, today, week_start=week_start)
+def _asked_period(text: str, today: date, week_start: int) -> tuple[str, PeriodMatch | None]:
+    """The period a question asks about, and the text with what is not it blanked out: a
+    grouping ("coffee each month this year": this year), or the period compared with
+    ("coffee vs last month": this month; "compare this month and last month": this
+    month), which the comparison slot picks up from the words as asked."""
+    period = find_period(text, today, week_start=week_start)
+    lowered = text.lower()
     periodic = _PERIODIC.search(lowered) if period is None else None
     if periodic is not None:
-        # "coffee each month this year": "each month" groups, "this year" is the period
+        # "each month" groups; the period is what else the question names
         period = find_period(
-            _cut(original, periodic.start(), periodic.end()), today, week_start=week_start
+            _cut(text, periodic.start(), periodic.end()), today, week_start=week_start
         )
-    joined = period is not None and period.kind == "between" and _COMPARE_WORD.search(lowered)
-    if period is not None and joined and (also := _AND_BASELINE.search(period.phrase.lower())):
+    if period is None:
+        return text, None
+    joined = period.kind == "between" and _COMPARE_WORD.search(lowered)
+    baseline = _AND_BASELINE.search(period.phrase.lower()) if joined else None
+    if baseline is not None:
         # "compare this month and last month": this month, set against the one before
-        cut_from = period.start_char + also.start()
-        original = _cut(original, cut_from, period.end_char)
-        lowered = original.lower()
-        period = find_period(original, today, week_start=week_start)
-    elif period is not None and _BASELINE_BEFORE.search(lowered[: period.start_char]):
-        # The baseline of a comparison: the period asked about is another one, if named
-        # ("coffee in october vs the month before"), or the default (this month so far).
-        original = _cut(original, period.start_char, period.end_char)
-        lowered = original.lower()
-        period = find_period(original, today, week_start=week_start)
+        text = _cut(text, period.start_char + baseline.start(), period.end_char)
+    elif _BASELINE_BEFORE.search(lowered[: period.start_char]):
+        # "coffee vs last month": another period if named ("coffee in October vs the
+        # month before"), or the default (this month so far)
+        text = _cut(text, period.start_char, period.end_char)
+    else:
+        return text, period
+    return text, find_period(text, today, week_start=week_start)
+
+
+def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start: int = 0) -> Slots:
+    """All slots of one message, given the customer's own merchant names."""
+    asked = text[:2000].lower()
+    original, period = _asked_period(text[:2000], today, week_start)
+    lowered = original.lower()
     work = lowered
     if period is not None:
         work = _cut(work, period.start_char, period.end_char)
