@@ -250,7 +250,7 @@ class Assistant:
         follow = _FOLLOW_UP.search(text) or (
             short
             and names_data
-            and (unclaimed or intent in DATA_INTENTS)
+            and unclaimed_or_money
             and (
                 names_only_slots(text, slots)  # "today?", "coffee since monday"
                 or (

@@ -400,8 +400,7 @@ def _cut(text: str, start: int, end: int) -> str:
 
 def match_merchant(text: str, merchants: Sequence[str], *, cutoff: float = 86.0) -> str | None:
     """The customer's merchant a phrase names, fuzzily ("starbux" -> "Starbucks")."""
-    words = [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
-    found = _best_merchant(words, merchants, cutoff)
+    found = _best_merchant(_name_words(text), merchants, cutoff)
     return found[0] if found else None
 
 
@@ -412,7 +411,7 @@ _SEVERAL = re.compile(r"\b(?:and|or|plus)\b|[,&+/]")
 def match_merchants(text: str, merchants: Sequence[str], *, cutoff: float = 86.0) -> list[str]:
     """Every merchant of the customer's a message names, best match first: one, or
     several when it joins names ("how much on uber and lyft?")."""
-    words = [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
+    words = _name_words(text)
     named: list[str] = []
     while len(named) < 5:
         found = _best_merchant(words, [m for m in merchants if m not in named], cutoff)
@@ -424,6 +423,11 @@ def match_merchants(text: str, merchants: Sequence[str], *, cutoff: float = 86.0
             break
         words = words[:start] + words[start + size :]  # look again in what is left
     return named
+
+
+def _name_words(text: str) -> list[str]:
+    """The words a merchant's name may be made of, without the stop words."""
+    return [w for w in re.findall(r"[a-z0-9&'\.]+", text.lower()) if w not in _STOP]
 
 
 def _best_merchant(
@@ -498,6 +502,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     asked = text[:2000].lower()
     original, period = _asked_period(text[:2000], today, week_start)
     lowered = original.lower()
+    top_category = TOP_CATEGORY.search(lowered) is not None  # "my biggest expense category"
     work = lowered
     if period is not None:
         work = _cut(work, period.start_char, period.end_char)
@@ -538,7 +543,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         value = counted.group(group)
         limit = int(value) if value.isdigit() else _NUMBER_WORDS[value]
         work = _cut(work, counted.start(group), counted.end(group))
-    elif _ONE.search(lowered) and not TOP_CATEGORY.search(lowered):
+    elif _ONE.search(lowered) and not top_category:
         limit = 1  # "my last transaction", "the biggest expense": one, not a list
 
     account = None
@@ -604,7 +609,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         and _SPENT_ON_WHAT.search(asked_on.strip())
     ):
         breakdown = "category"  # "what did I spend my money on last week?"
-    elif TOP_CATEGORY.search(lowered):
+    elif top_category:
         breakdown = "category"
     elif _BY_MERCHANT.search(lowered):
         breakdown = "merchant"
@@ -612,7 +617,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         breakdown = "month" if _MONTHLY.search(lowered) else "category"
     return Slots(
         recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
-        largest=bool(_LARGEST.search(lowered)) and not TOP_CATEGORY.search(lowered),
+        largest=bool(_LARGEST.search(lowered)) and not top_category,
         per_payment=per_payment,
         refunds=refunds,
         period=period,
