@@ -191,6 +191,17 @@ class LedgerArrays:
             mask &= np.isin(self.category, [int(c) for c in INCOME_CATEGORIES])
         return self._total(mask, 1)
 
+    def moved(self, selection: Selection, *, into: bool, naming: str | None = None) -> Total:
+        """Money moved between the customer's own accounts and cards (the transfers or
+        card payments ``selection`` names): what came into the accounts it names
+        (``into``), else what went out, on lines whose name holds ``naming`` if given
+        ("savings"). Each move counts once, on the side asked about."""
+        mask = self.select(selection) & ((self.amount > 0) if into else (self.amount < 0))
+        if naming is not None:
+            ids = [i for i, name in enumerate(self.merchants) if naming in name]
+            mask &= np.isin(self.merchant, ids)
+        return self._total(mask, 1 if into else -1)
+
     def spending_by(self, selection: Selection, key: str, top: int = 5) -> list[tuple[str, int]]:
         """The biggest spending groups (``key`` = "category" or "merchant"), minor units
         in the main currency, largest first."""

@@ -18,7 +18,12 @@ from openteller.assistant.intents import Intent
 from openteller.assistant.money_skills import Answer, MoneySkills
 from openteller.assistant.periods import Period, PeriodMatch
 from openteller.assistant.replies import QuickReply, Reply
-from openteller.assistant.service_skills import Pending, ServiceSkills, names_card
+from openteller.assistant.service_skills import (
+    Pending,
+    ServiceSkills,
+    asks_card_state,
+    names_card,
+)
 from openteller.assistant.slots import Slots
 from openteller.assistant.understanding import (
     Outright,
@@ -81,6 +86,17 @@ _BEFORE = re.compile(
     re.I,
 )
 
+#: What a question about a card's state may be taken for; it is answered from the card.
+_CARD_STATE_INTENTS = frozenset(
+    {
+        Intent.FREEZE_CARD,
+        Intent.UNFREEZE_CARD,
+        Intent.BANKING_OTHER,
+        Intent.REPORT_FRAUD,
+        Intent.HUMAN_AGENT,
+        Intent.OUT_OF_SCOPE,
+    }
+)
 HELP_TEXT = (
     "I can tell you your balances, what you spent or received in any period (by category "
     'or merchant: "coffee since Monday", "groceries last month vs usual"), find '
@@ -350,6 +366,9 @@ class Assistant:
         if intent is Intent.ATM:
             reply, data = services.atm(text, conversation.location)
             return Turn(intent, confidence, slots, data, reply)
+        if intent in _CARD_STATE_INTENTS and asks_card_state(text):
+            reply, data = services.card_states(customer, text)
+            return Turn(intent, confidence, slots, data, reply)
         if intent in (Intent.FREEZE_CARD, Intent.UNFREEZE_CARD):
             reply, pending, data = services.propose_card_change(
                 customer, slots, freeze=intent is Intent.FREEZE_CARD, text=text
@@ -480,6 +499,7 @@ def _merge(old: Slots, new: Slots) -> Slots:
         merchant=merchant,
         more_merchants=more_merchants,
         account=new.account or old.account,
+        to_account=new.to_account if new.account else old.to_account,
         amount=new.amount or old.amount,
         exclude_merchants=new.exclude_merchants or old.exclude_merchants,
         exclude_categories=new.exclude_categories or old.exclude_categories,

@@ -59,6 +59,17 @@ def match_account_list(accounts: list[Account], wanted: str) -> list[Account]:
     return [a for a in accounts if a.type in types]
 
 
+#: Money moved between the customer's own accounts and cards: never spending or income,
+#: but a question of its own ("how much did I transfer to savings?").
+MOVES = frozenset({Category.TRANSFERS, Category.CARD_PAYMENT})
+
+
+def asks_about_moves(slots: Slots) -> bool:
+    """Whether the question is about transfers or card payments alone."""
+    named = slots.categories()
+    return named is not None and named <= MOVES
+
+
 #: Accounts whose negative balance is money the customer owes.
 LIABILITIES = frozenset({AccountType.CREDIT_CARD, AccountType.LOAN})
 
@@ -213,6 +224,8 @@ class MoneySkills:
             slots = replace(slots, merchant=unknown)
         if slots.unknown_category and intent is Intent.SPENDING:
             return self._no_such_category(slots.unknown_category)
+        if asks_about_moves(slots):
+            return self._moved(customer, requester, slots, today)
         per_month = slots.breakdown == "month" and slots.period is None
         if per_month:  # "how much do I spend on Lyft per month?": the last 12 months
             last = today.replace(day=1) - timedelta(days=1)
@@ -337,6 +350,72 @@ class MoneySkills:
         return Answer(
             Reply(text, quick_replies=quick, image_png=reply_image),
             data=data,
+            period=period,
+            account=slots.account,
+        )
+
+    def _moved(self, customer: str, requester: Requester, slots: Slots, today: date) -> Answer:
+        """Transfers or card payments in a period: what went into the account named after
+        "to" (a card named in a question about paying it is where the money went), else
+        what went out (of the account named, or of any)."""
+        scoped = self._scope(customer, requester, slots)
+        naming = None
+        if isinstance(scoped, Answer):
+            if not (slots.to_account and slots.account and not slots.account.isdigit()):
+                return scoped
+            # "to savings" with the savings account held elsewhere: the lines out that
+            # name it ("TRANSFER TO SAVINGS")
+            naming = slots.account.replace("_", " ")
+            slots = replace(slots, account=None, to_account=False)
+            scoped = [], []
+        _accounts, chosen = scoped
+        paying_card = slots.category is Category.CARD_PAYMENT
+        into = bool(chosen) and (
+            slots.to_account or (paying_card and all(a.type in LIABILITIES for a in chosen))
+        )
+        asked = slots.period.period if slots.period else default_period(today)
+        noun = "card payment" if paying_card else "transfer"
+        ledger = self._access.numeric_ledger(
+            customer, requester, since=asked.start, until=asked.end, what=f"{noun}s"
+        )
+        start = max(asked.start, ledger.since) if ledger.since else asked.start
+        end = min(asked.end, ledger.until) if ledger.until else asked.end
+        if start > end:
+            return self._outside_window(asked, ledger.since, ledger.until, slots)
+        period = Period(start, end)
+        account_ids = frozenset(a.id for a in chosen) if slots.account else None
+        selection = self._selection(slots, period, account_ids)
+        if into:  # the name on the other side's line says where it came from: not asked
+            selection = replace(selection, merchants=None)
+        total = LedgerArrays(ledger.blocks).moved(selection, into=into, naming=naming)
+        currency = total.main_currency() or (chosen[0].currency if chosen else "USD")
+        amount = _decimal(total.minor.get(currency, 0), currency)
+        when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
+        span = f"{when} ({period_words(period, self.locale)})"
+        accounts = _account_words(chosen, not slots.account)
+        where = f"into {accounts}" if into else ("" if not slots.account else f"out of {accounts}")
+        if naming:
+            where = f"to {naming}"
+        if paying_card:
+            where = f"to {accounts}" if into else (f"from {accounts}" if slots.account else "")
+        verb = "paid" if paying_card else ("moved" if slots.account else "transferred")
+        subject = f" to {slots.merchant_words()}" if slots.merchant and not into else ""
+        if total.count:
+            text = (
+                f"You {verb} {money(amount, currency, self.locale)}{subject} {where} {span}, "
+                f"{plural(total.count, noun)}."
+            )
+        else:
+            text = f"I found no {noun}s{subject} {where} {span}."
+        text = " ".join(text.split()).replace(" .", ".").replace(" ,", ",")
+        return Answer(
+            Reply(text, quick_replies=(QuickReply("Show transactions", "show me those"),)),
+            data={
+                "amount": str(amount),
+                "currency": currency,
+                "count": total.count,
+                "direction": "in" if into else "out",
+            },
             period=period,
             account=slots.account,
         )
@@ -574,6 +653,9 @@ class MoneySkills:
         currency = found[0].amount.currency if found else (chosen[0].currency if chosen else "USD")
         subject = self._subject(slots, currency, listing=True)
         noun = "refund" if slots.refunds else "transaction"
+        if asks_about_moves(slots):  # "3 transfers", not "3 transactions on transfers"
+            noun = "card payment" if slots.category is Category.CARD_PAYMENT else "transfer"
+            subject = self._subject(replace(slots, category=None), currency, listing=True)
         lines = [
             f"{t.booking_date:%d %b %Y} {t.merchant or t.description[:30]} "
             f"{money(t.amount.amount, t.amount.currency, self.locale)}"

@@ -260,6 +260,28 @@ class ServiceSkills:
             return Reply("Done: your data here has been erased. Goodbye.")
         return Reply("That can't be done here.")
 
+    def card_states(self, customer: str, text: str) -> tuple[Reply, dict[str, Any]]:
+        """Whether each card (or the one the message names) is frozen: "is my card
+        frozen?", "card status"."""
+        if self._cards is None:
+            return Reply("Card controls are not available here yet."), {}
+        cards = self._cards.cards(customer)
+        named = names_card(text)
+        if named is not None and any(_fits(c, named) for c in cards):
+            cards = [c for c in cards if _fits(c, named)]
+        if not cards:
+            return Reply("I can't find any card of yours."), {"cards": []}
+        lines = [
+            f"Your {c.label} is frozen: payments and withdrawals with it are declined."
+            if c.frozen
+            else f"Your {c.label} is active (not frozen)."
+            for c in cards
+        ]
+        frozen = [c for c in cards if c.frozen]
+        quick = (QuickReply("Unfreeze my card", "unfreeze my card"),) if frozen else ()
+        data = {"cards": [{"card": c.label, "frozen": c.frozen} for c in cards]}
+        return Reply("\n".join(lines), quick_replies=quick), data
+
     def frozen_cards(self, customer: str) -> list[str]:
         """The labels of the customer's frozen cards (none without card controls)."""
         if self._cards is None:
@@ -275,6 +297,25 @@ class ServiceSkills:
 
 _CARD_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _CARD_KIND = re.compile(r"(?i)\b(credit|debit)\b")
+
+
+# "is my card frozen?", "are my cards still blocked?", "card status", "did you freeze my
+# card?": a question about the cards' state, not a request to change it
+_CARD_STATE = re.compile(
+    r"(?i)\b(?:is|are|was|were)\s+(?:my|the|both(?:\s+of)?\s+my|all(?:\s+of)?\s+my)\s+"
+    r"(?:\w+\s+){0,2}cards?\s+(?:\w+\s+){0,2}?(?:still\s+|now\s+|currently\s+)?"
+    r"(?:frozen|locked|blocked|active|working|usable|enabled|disabled|on|off|unfrozen|unlocked|"
+    r"unblocked)\b"
+    r"|\bcards?\s+status\b|\bstatus\s+of\s+(?:my|the)\s+(?:\w+\s+)?cards?\b"
+    r"|\bwhich\s+(?:of\s+my\s+)?cards?\s+(?:is|are)\s+(?:frozen|locked|blocked|active)\b"
+    r"|\b(?:did|have)\s+you\s+(?:already\s+)?(?:freeze|frozen|lock|locked|block|blocked)\s+"
+    r"(?:my|the)\s+(?:\w+\s+)?card\b"
+)
+
+
+def asks_card_state(text: str) -> bool:
+    """Whether a message asks if a card is frozen (rather than to freeze it)."""
+    return bool(_CARD_STATE.search(text))
 
 
 def names_card(text: str) -> str | None:

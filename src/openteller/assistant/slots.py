@@ -191,6 +191,8 @@ _ACCOUNT_WORDS = {
 _ACCOUNT_PATTERN = re.compile(
     r"\b(" + "|".join(re.escape(w) for w in sorted(_ACCOUNT_WORDS, key=len, reverse=True)) + r")\b"
 )
+#: "to savings", "into my checking account": the account named is where money went.
+_TOWARDS = re.compile(r"\b(?:to|into|towards)\s+(?:my\s+|the\s+|our\s+)?$")
 _COMPARE_PREVIOUS = re.compile(
     r"\b(?:vs\.?|versus|compared (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior)\b"
     r"|\bcompar(?:e|ing)\b[^?.!]*\b(?:with|to|and|against)\s+(?:the\s+)?(?:last|previous|prior)\b"
@@ -277,6 +279,8 @@ class Slots:
     #: A thing after "on" that is no category ("how much on gym?"): said, not dropped.
     unknown_category: str | None = None
     account: str | None = None  # "checking", "savings", "credit_card", "loan" or 4 digits
+    #: The account named is where money went ("moved to savings", "put into checking").
+    to_account: bool = False
     amount: AmountBounds | None = None
     exclude_merchants: tuple[str, ...] = ()
     exclude_categories: tuple[Category, ...] = ()
@@ -547,6 +551,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         limit = 1  # "my last transaction", "the biggest expense": one, not a list
 
     account = None
+    to_account = False
     ending = _CARD_ENDING.search(work)
     if ending:
         account = ending.group(1)
@@ -555,6 +560,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         named_account = _ACCOUNT_PATTERN.search(work)
         if named_account and not re.search(r"\b(?:lost|stolen|freeze|block)\b", work):
             account = _ACCOUNT_WORDS[named_account.group(1)]
+            to_account = bool(_TOWARDS.search(work, 0, named_account.start()))
             work = _cut(work, named_account.start(), named_account.end())
 
     category = None
@@ -628,6 +634,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         unknown_merchant=unknown_merchant,
         unknown_category=unknown_category,
         account=account,
+        to_account=to_account,
         amount=amount,
         exclude_merchants=tuple(exclude_merchants),
         exclude_categories=tuple(exclude_categories),

@@ -46,6 +46,12 @@ _STOP_INSIGHTS = re.compile(
 _NET_WORTH = re.compile(
     r"(?i)\bnet\s+worth\b|\bhow\s+much\s+(?:money\s+)?do\s+i\s+have\b(?!\s+(?:to|on)\b)"
 )
+# "how much at the moment?", "how much money right now?": what there is, not a flow
+_HOLDING_NOW = re.compile(
+    r"(?i)\s*how\s+much(?:\s+(?:money|cash))?(?:\s+(?:is\s+there|have\s+i\s+got|do\s+i\s+have"
+    r"|is\s+(?:in|on)\s+(?:my|the)\s+(?:\w+\s+)?accounts?))?"
+    r"\s+(?:at\s+the\s+moment|right\s+now|currently|as\s+of\s+(?:now|today)|now)\W*$"
+)
 _MONEY_IN_NOUN = re.compile(
     r"(?i)\b(?:deposits?|pay\s?checks?|paycheques?|salary|salaries|wages|payslips?)\b"
     r"(?!\s+(?:to|into)\b)"
@@ -69,12 +75,88 @@ _PAY_DAY = re.compile(
 )
 
 
+# "how much did I transfer to savings?", "what did I move out of checking?", "how much
+# did I send to John?": money moved between accounts, which no spending total counts
+_MOVED = re.compile(
+    r"(?i)\b(?:transferr?(?:ed|ing)?|mov(?:e|ed|ing)|put|sen[dt]|sending)\b[^?.!]{0,40}?"
+    r"\b(?:to|into|in|from|out\s+of)\s+(?:my\s+|the\s+|our\s+)?"
+    r"(?:savings?|checking|chequing|current\s+account)\b"
+    r"|\b(?:did|have)\s+i\s+(?:transfer(?:red)?|sen[dt]|mov(?:e|ed))\b"
+    r"|\bi(?:'ve|\s+have)?\s+transferred\b"
+)
+# "did I pay my credit card bill?", "how much did I pay off my visa?": paying the card
+# (not "pay with my card" or "pay on my card", which is spending by card)
+_CARD_PAID = re.compile(
+    r"(?i)\bpa(?:y|id|ying)\s+(?:off\s+|to\s+|towards\s+|into\s+)?(?:my|the)\s+(?:\w+\s+)?"
+    r"(?:credit\s+card|card|visa|mastercard|amex)(?:\s+(?:bill|balance|statement)s?)?\b"
+    r"(?!\s+(?:for|at|with)\b)"
+    r"|\b(?:credit\s+)?card\s+bills?\b|\bcredit\s+card\s+payments?\b"
+)
+# Transfers and card payments that went wrong, or how they work: for a person
+_MOVE_TROUBLE = re.compile(
+    r"(?i)\b(?:fail\w*|pending|declin\w*|reject\w*|wrong|why|fees?|cost\w*|charge[sd]?|"
+    r"limits?|how\s+long|how\s+(?:do|can|to)|can\s+i|could\s+i|cancel\w*|revers\w*|stuck|"
+    r"missing|arriv\w*|not|due|minimum|interest|apr|late|set\s+up|schedul\w*|autopay|revert\w*|"
+    r"next|upcoming|will|owe|need|should|have\s+to|do\s+i\s+have|per|update|go\s+through|"
+    r"(?:did|does|has|have|was|is|were|are)nt)\b|n't\b"
+)
+_TRANSFER_LINE = re.compile(r"(?i)\b(?:transfer|xfer|payment|thank\s+you)\b")
+# "sent to John", "transfer to Mary Smith": the payee, when no account follows "to"
+_PAYEE = re.compile(
+    r"(?i)\b(?:sen[dt]|transferr?(?:ed)?|pa(?:y|id))\s+(?:money\s+|cash\s+)?to\s+"
+    r"(?!(?:my|the|our|me|you|him|her|them|savings?|checking|chequing|current|credit|card|"
+    r"visa|mastercard|amex|account)\b)([a-z][\w'&.-]*)"
+)
+_ASKS_WHICH = re.compile(r"(?i)\s*(?:did|have|when|show|list|what|which|my|all|any)\b")
+
+
+def _about_moves(intent: Intent, text: str, slots: Slots) -> tuple[Intent, Slots] | None:
+    """A question about transfers or card payments (the intent and slots it needs), or
+    None. The classifier learnt transfers from questions about ones that went wrong,
+    which a person answers; "how much did I move to savings?" asks about the data."""
+    if intent not in (
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+        Intent.SPENDING,
+        Intent.INCOME,
+        Intent.TRANSACTIONS,
+    ) or _MOVE_TROUBLE.search(text):
+        return None
+    if _CARD_PAID.search(text):
+        category = Category.CARD_PAYMENT
+    elif _MOVED.search(text):
+        category = Category.TRANSFERS
+    else:
+        return None
+    if _HOW_MUCH.match(text) or re.match(
+        r"(?i)\s*(?:what\s+(?:is|was)\s+)?(?:the\s+)?total\b", text
+    ):
+        asked = Intent.SPENDING
+    elif _ASKS_WHICH.match(text):
+        asked = Intent.TRANSACTIONS
+    else:
+        return None
+    moved = replace(slots, category=category, group=None, unknown_category=None)
+    if slots.to_account or (slots.merchant and _TRANSFER_LINE.search(slots.merchant)):
+        # The account is where it went, or the "merchant" is a transfer's own line
+        # ("Transfer To Savings"): no payee to look for.
+        moved = replace(moved, merchant=None, more_merchants=(), unknown_merchant=None)
+    payee = _PAYEE.search(text)
+    if payee and not moved.merchant and not slots.to_account:
+        # "how much did I send to John?": a name no payment carries is said, not dropped
+        moved = replace(moved, unknown_merchant=payee.group(1).title())
+    return asked, moved
+
+
 def reconsidered(
     intent: Intent, text: str, slots: Slots, *, merchant_is_theirs: bool = True
 ) -> tuple[Intent, Slots]:
     """The classifier's intent (and the slots it then needs), corrected where the words
     leave no doubt. A merchant found in the text says the question is about the
     customer's payments only if it is one of ``theirs`` (not a catalogue's name)."""
+    moves = _about_moves(intent, text, slots)
+    if moves is not None:
+        return moves
     judged = slots if merchant_is_theirs else replace(slots, merchant=None, more_merchants=())
     intent = _intent_from_words(intent, text, judged)
     if (
@@ -124,6 +206,13 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
     if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
         return Intent.BALANCE  # what is held, less what is owed
+    if (
+        _HOLDING_NOW.match(text)
+        and slots.category is None
+        and slots.group is None
+        and not slots.merchant
+    ):
+        return Intent.BALANCE  # "how much at the moment?": what is there now
     if slots.per_payment and intent in (
         Intent.BANKING_OTHER,
         Intent.OUT_OF_SCOPE,

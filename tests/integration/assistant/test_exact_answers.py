@@ -733,3 +733,71 @@ def test_top_merchants_and_category_breakdown_with_a_chart(assistant: Assistant)
     assert categories.answer["breakdown"][0] == {"name": "groceries", "amount": "128.00"}
     assert categories.reply.image_png is not None
     assert categories.reply.image_png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("question", "amount", "count", "direction", "words"),
+    [
+        # the checking side's line out ("TRANSFER TO SAVINGS"), the only transfer
+        ("how much did I transfer last month?", "500.00", 1, "out", "You transferred $500.00"),
+        ("how much did I move out of checking in October", "500.00", 1, "out", "out of Checking"),
+        # no savings account is shared: the lines out that name it
+        ("how much did I transfer to savings last month?", "500.00", 1, "out", "to savings"),
+        ("how much did I transfer to savings this month?", "0.00", 0, "out", "I found no"),
+        # paying the card: what came into the card (its "PAYMENT THANK YOU")
+        ("how much did I pay off my credit card last month?", "250.00", 1, "in", "to Credit"),
+        ("how much did I pay towards my visa in october", "250.00", 1, "in", "to Credit"),
+    ],
+)
+def test_transfers_and_card_payments_asked_about_are_totalled(
+    assistant: Assistant, question: str, amount: str, count: int, direction: str, words: str
+) -> None:
+    """Never spending or income, but a question of their own: each move once, on the
+    side asked about (a transfer's line out, or what reached the account named)."""
+    answer = ask(assistant, question)
+    assert answer["intent"] == "spending"
+    assert answer["answer"]["amount"] == amount
+    assert answer["answer"]["count"] == count
+    assert answer["answer"]["direction"] == direction
+    assert words in answer["text"]
+
+
+def test_did_i_pay_my_card_bill_lists_the_payment(assistant: Assistant) -> None:
+    answer = ask(assistant, "did I pay my credit card bill last month?")
+    assert answer["intent"] == "transactions"
+    assert [t["amount"] for t in answer["answer"]["transactions"]] == ["250.00"]
+    assert answer["text"].startswith("1 card payment last month (1 Oct 2026 – 31 Oct 2026)")
+    assert "Thank You" not in answer["text"]  # the card's own line names no merchant
+
+
+def test_money_sent_to_someone_unknown_is_no_income(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I send to john last month?")
+    assert answer["intent"] == "spending"
+    assert answer["answer"]["amount"] == "0.00"
+    assert answer["text"].startswith("I found no transfers to John last month")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why did my transfer to savings fail?",
+        "how do I transfer money to savings?",
+        "how much can I transfer a day?",
+        "when is my credit card bill due?",
+    ],
+)
+def test_transfers_that_went_wrong_or_how_they_work_are_for_a_person(
+    assistant: Assistant, question: str
+) -> None:
+    assert ask(assistant, question)["intent"] == "banking_other"
+
+
+def test_a_transfer_follow_up_keeps_where_the_money_went(assistant: Assistant) -> None:
+    answer = ask(assistant, "how much did I transfer to savings this month?", "and last month?")
+    assert answer["answer"]["amount"] == "500.00"
+    assert "to savings last month" in answer["text"]
+
+
+@pytest.mark.parametrize("question", ["how much at the moment", "how much money right now?"])
+def test_how_much_right_now_is_the_balance(assistant: Assistant, question: str) -> None:
+    assert ask(assistant, question)["intent"] == "balance"

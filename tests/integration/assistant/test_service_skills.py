@@ -263,3 +263,43 @@ def test_a_declined_card_that_is_frozen_is_said_so(app: App, assistant: Assistan
     turn = assistant.respond(conversation, "my card was declined")
     assert turn.reply.text.startswith(f"Your {card.label} is frozen")
     assert [q.payload for q in turn.reply.quick_replies] == ["unfreeze my card"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is my card frozen?",
+        "are my cards still blocked?",
+        "card status",
+        "did you freeze my card?",
+        "is my credit card locked",
+    ],
+)
+def test_asking_whether_a_card_is_frozen_gets_its_state(
+    app: App, assistant: Assistant, question: str
+) -> None:
+    """Before, "is my card frozen?" went to a person (or was taken for "freeze it")."""
+    cards = app.bank_core.cards("alice")
+    credit = next(c for c in cards if c.label.startswith("Credit"))
+    app.bank_core.set_frozen("alice", credit.account_id, True, actor="test")
+    turn = assistant.respond(Conversation(customer="alice", channel="ask"), question)
+    assert f"Your {credit.label} is frozen" in turn.reply.text
+    assert {"card": credit.label, "frozen": True} in turn.answer["cards"]
+    assert [q.payload for q in turn.reply.quick_replies] == ["unfreeze my card"]
+    assert "handoff" not in turn.answer
+    assert app.handoffs.list() == []  # answered, not passed on
+    # asking changes nothing: the credit card frozen by the test, the other card not
+    assert [c.frozen for c in app.bank_core.cards("alice")] == [c is credit for c in cards]
+    assert turn.reply.quick_replies[0].title == "Unfreeze my card"
+
+
+def test_a_card_named_in_the_state_question_is_the_one_answered(
+    app: App, assistant: Assistant
+) -> None:
+    debit = next(c for c in app.bank_core.cards("alice") if not c.label.startswith("Credit"))
+    turn = assistant.respond(
+        Conversation(customer="alice", channel="ask"),
+        f"is my card ending {debit.label[-4:]} frozen?",
+    )
+    assert turn.reply.text == f"Your {debit.label} is active (not frozen)."
+    assert turn.reply.quick_replies == ()
