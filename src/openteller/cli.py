@@ -549,7 +549,7 @@ def _serve_demo(settings: Any, port: int, alert_after: float) -> None:
     live = live_settings(settings, port)
     app = App(live)
     api = create_app(app)
-    customer, _seed, _checking, card = DEMO_CUSTOMERS[0]
+    customer, _seed, _checking, card, _savings = DEMO_CUSTOMERS[0]
     post_later(live, customer, card, alert_after)
     token = api.state.sessions.issue("alice")
     console.print(

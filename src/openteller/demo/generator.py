@@ -147,3 +147,72 @@ def generate(
             produced += 1
             yield item
         day += timedelta(days=1)
+
+
+def household_moves(
+    start: date,
+    until: date,
+    card_purchases: Iterator[SyntheticTransaction] | list[SyntheticTransaction],
+    *,
+    checking_mask: str,
+    savings_mask: str,
+    card_mask: str,
+    monthly_saving: Decimal = Decimal("500.00"),
+    savings_opening: Decimal = Decimal("8000.00"),
+) -> tuple[list[SyntheticTransaction], list[SyntheticTransaction], list[SyntheticTransaction]]:
+    """Money moved between one customer's own accounts: (checking side, savings side,
+    card side), each in date order.
+
+    A standing transfer of ``monthly_saving`` from checking to savings on the 2nd, the
+    savings account's interest (4% a year) on the last day of each month, and on the 25th
+    the card's previous month paid in full from checking ("PAYMENT TO CREDIT CARD ..." on
+    checking, "PAYMENT THANK YOU" on the card). Only masked numbers appear, as banks print
+    them. The savings account's closing balance is the opening balance plus every move,
+    so ``sum`` of the savings side plus ``savings_opening`` is its balance.
+    """
+    owed: dict[tuple[int, int], Decimal] = {}
+    for purchase in card_purchases:
+        month = (purchase.booking_date.year, purchase.booking_date.month)
+        owed[month] = owed.get(month, Decimal(0)) - purchase.amount
+    checking: list[SyntheticTransaction] = []
+    savings: list[SyntheticTransaction] = []
+    card: list[SyntheticTransaction] = []
+    balance = savings_opening
+    day = start
+    serial = 0
+
+    def make(amount: Decimal, description: str, trntype: str, prefix: str) -> SyntheticTransaction:
+        nonlocal serial
+        serial += 1
+        return SyntheticTransaction(f"{prefix}{serial:09d}", day, amount, description, "", trntype)
+
+    while day <= until:
+        if day.day == 2:
+            checking.append(
+                make(
+                    -monthly_saving, f"ONLINE TRANSFER TO SAVINGS XXXXXX{savings_mask}", "XFER", "M"
+                )
+            )
+            savings.append(
+                make(
+                    monthly_saving,
+                    f"ONLINE TRANSFER FROM CHECKING XXXXXX{checking_mask}",
+                    "XFER",
+                    "S",
+                )
+            )
+            balance += monthly_saving
+        if day.day == 25:
+            previous = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+            due = owed.get(previous, Decimal(0)).quantize(Decimal("0.01"))
+            if due > 0:
+                checking.append(
+                    make(-due, f"PAYMENT TO CREDIT CARD XXXX{card_mask}", "PAYMENT", "M")
+                )
+                card.append(make(due, "PAYMENT THANK YOU", "PAYMENT", "P"))
+        if (day + timedelta(days=1)).day == 1:
+            interest = (balance * Decimal("0.04") / 12).quantize(Decimal("0.01"))
+            savings.append(make(interest, "INTEREST PAYMENT", "INT", "S"))
+            balance += interest
+        day += timedelta(days=1)
+    return checking, savings, card

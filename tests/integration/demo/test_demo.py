@@ -44,17 +44,26 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
     accounts = run("accounts", "--customer", "alice", "--json", cwd=tmp_path, **env)
     assert accounts.returncode == 0, accounts.stderr
     by_type = {a["type"]: a for a in json.loads(accounts.stdout)}
-    assert set(by_type) == {"checking", "credit_card"}
+    assert set(by_type) == {"checking", "credit_card", "savings"}
     assert by_type["checking"]["mask"] == "0401"
     assert by_type["credit_card"]["mask"] == "1111"
+    assert by_type["savings"]["mask"] == "0501"
     assert by_type["checking"]["balances"]["booked"]["amount"] == "4321.09"
     assert by_type["checking"]["transactions"] > 500  # two years of everyday banking
+    # the savings balance is what it held two years ago plus every transfer and interest
+    alice_rows = json.loads(
+        run("transactions", "--customer", "alice", "--json", cwd=tmp_path, **env).stdout
+    )
+    savings = by_type["savings"]
+    moved_in = sum(Decimal(r["amount"]) for r in alice_rows if r["account_id"] == savings["id"])
+    assert Decimal(savings["balances"]["booked"]["amount"]) == Decimal("8000.00") + moved_in
 
     rows = json.loads(
         run("transactions", "--customer", "bob", "--json", cwd=tmp_path, **env).stdout
     )
     categories = {row["category"] for row in rows}
     assert {"groceries", "coffee", "subscriptions", "income"} <= categories
+    assert {"transfers", "card_payment"} <= categories  # to savings; the card paid monthly
     assert all("4111111111111111" not in row["description"] for row in rows)
 
     consents = json.loads(
@@ -82,6 +91,18 @@ def test_demo_creates_a_bank_and_prints_commands_that_work(tmp_path: Path) -> No
         **env,
     )
     assert Decimal(json.loads(groceries.stdout)["answer"]["amount"]) > 0
+    saved = run(
+        *("ask", "--customer", "alice", "--json"),
+        "how much did I transfer to savings last month?",
+        cwd=tmp_path,
+        **env,
+    )
+    assert json.loads(saved.stdout)["answer"] == {
+        "amount": "500.00",
+        "currency": "USD",
+        "count": 1,
+        "direction": "in",
+    }
 
     atm = run("ask", "--customer", "alice", "--json", "ATMs in Manchester", cwd=tmp_path, **env)
     assert json.loads(atm.stdout)["answer"]["atms"][0]["name"] == "Piccadilly Gardens"
