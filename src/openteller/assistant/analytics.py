@@ -71,6 +71,7 @@ class Selection:
     accounts: frozenset[str] | None = None  # account ids
     min_amount: int | None = None  # absolute minor units
     max_amount: int | None = None
+    weekdays: frozenset[int] | None = None  # Monday is 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,8 @@ class LedgerArrays:
         if selection.accounts is not None:
             wanted = [i for i, a in enumerate(self.accounts) if a in selection.accounts]
             mask &= np.isin(self.account, wanted)
+        if selection.weekdays is not None:  # ordinal 1 (1 Jan of year 1) was a Monday
+            mask &= np.isin((self.day - 1) % 7, sorted(selection.weekdays))
         magnitude = np.abs(self.amount)
         if selection.min_amount is not None:
             mask &= magnitude >= selection.min_amount

@@ -241,11 +241,12 @@ class Assistant:
             return intent, slots
         if _SHOW_THOSE.search(text):
             return Intent.TRANSACTIONS, _merge(conversation.last_slots, slots)
-        if _COMPARE_FOLLOW_UP.match(text) and previous in (Intent.SPENDING, Intent.INCOME):
+        if _COMPARE_FOLLOW_UP.match(text) and previous in DATA_INTENTS - {Intent.BALANCE}:
             # "compared to last year?" after "... at Starbucks this year": the same
-            # question, set against the period before (or the usual)
+            # question, set against the period before (or the usual); after a list, the
+            # money those payments add up to
             against = "usual" if slots.compare == "usual" else "previous"
-            return previous, replace(conversation.last_slots, compare=against)
+            return _as_total(previous, replace(conversation.last_slots, compare=against))
         before = _BEFORE.search(text)
         if before and conversation.last_slots.period is not None and slots.period is None:
             shifted = MoneySkills.previous(conversation.last_slots.period.period)
@@ -278,7 +279,7 @@ class Assistant:
         if follow and names_data:
             return previous, _merge(conversation.last_slots, slots)
         if (slots.compare and not names_data) and previous in DATA_INTENTS and short:
-            return previous, replace(conversation.last_slots, compare=slots.compare)
+            return _as_total(previous, replace(conversation.last_slots, compare=slots.compare))
         carried = previous in DATA_INTENTS and short and not names_data and unclaimed_or_money
         if carried and slots.breakdown and previous is not Intent.BALANCE:
             # "by month", "break it down": the last question's money, broken down
@@ -484,6 +485,14 @@ class Assistant:
         return self._small(intent, confidence, text, quick_replies=choices)
 
 
+def _as_total(previous: Intent, slots: Slots) -> tuple[Intent, Slots]:
+    """A comparison asked after a list ("how does that compare to usual?" after "the
+    biggest one?") is about the money those payments add up to."""
+    if previous is not Intent.TRANSACTIONS:
+        return previous, slots
+    return Intent.SPENDING, replace(slots, largest=False, limit=None, recent=False)
+
+
 def _merge(old: Slots, new: Slots) -> Slots:
     """Slots of a follow-up: what it names replaces, the rest carries over."""
     category = new.category if new.category is not None else old.category
@@ -508,4 +517,6 @@ def _merge(old: Slots, new: Slots) -> Slots:
         largest=new.largest or (old.largest and not new.limit),
         compare=new.compare,
         breakdown=new.breakdown,
+        days=new.days or old.days,
+        per_unit=new.per_unit or old.per_unit,
     )

@@ -19,7 +19,7 @@ from openteller.assistant.analytics import LedgerArrays, Selection
 from openteller.assistant.intents import Intent
 from openteller.assistant.periods import Period, PeriodMatch, default_period
 from openteller.assistant.replies import QuickReply, Reply
-from openteller.assistant.slots import Slots
+from openteller.assistant.slots import WEEKDAYS, Slots
 from openteller.assistant.wording import money, period_phrase, period_words, plural
 from openteller.domain.accounts import Account, AccountType
 from openteller.domain.categories import NON_SPENDING, Category
@@ -200,6 +200,7 @@ class MoneySkills:
             accounts=account_ids,
             min_amount=minimum,
             max_amount=maximum,
+            weekdays=WEEKDAYS[slots.days] if slots.days else None,
         )
 
     def _scope(
@@ -227,11 +228,18 @@ class MoneySkills:
         if asks_about_moves(slots):
             return self._moved(customer, requester, slots, today)
         per_month = slots.breakdown == "month" and slots.period is None
-        if per_month:  # "how much do I spend on Lyft per month?": the last 12 months
+        if per_month or (slots.per_unit == "year" and slots.period is None):
+            # "how much do I spend on Lyft per month?" (or a year): the last 12 months
             last = today.replace(day=1) - timedelta(days=1)
             first = last.replace(day=1) - relativedelta(months=11)
             year = PeriodMatch(Period(first, last), 0, 0, "over the last 12 months", "rolling")
             slots = replace(slots, period=year, compare=None)  # the average is the usual
+        elif slots.per_unit == "week" and slots.period is None:
+            # "coffee per week": the last 12 weeks, up to today
+            weeks = Period(today - timedelta(days=83), today)
+            slots = replace(
+                slots, period=PeriodMatch(weeks, 0, 0, "over the last 12 weeks", "rolling")
+            )
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped
@@ -308,6 +316,13 @@ class MoneySkills:
             each = abs(amount) / total.count
             text += f" That is {money(each, currency, self.locale)} a payment on average."
             data["average_payment"] = str(each.quantize(Decimal(1).scaleb(-minor_units(currency))))
+        if slots.per_unit in ("day", "week") and total.count and amount > 0:
+            days = Decimal((period.end - period.start).days + 1)
+            rate = abs(amount) / (days if slots.per_unit == "day" else days / 7)
+            text += f" That is {money(rate, currency, self.locale)} a {slots.per_unit} on average."
+            data[f"average_per_{slots.per_unit}"] = str(
+                rate.quantize(Decimal(1).scaleb(-minor_units(currency)))
+            )
         if per_month and total.count:
             average = money(abs(amount) / 12, currency, self.locale)
             text += f" That is {average} a month on average."
@@ -519,6 +534,8 @@ class MoneySkills:
             # "received ... in income", "spent ... on groceries"
             word = "in" if named == "income" else "on"
             parts.append(f" {word} {named}")
+        if slots.days:
+            parts.append(f" on {slots.days}")
         if slots.exclude_merchants or slots.exclude_categories:
             names = [*slots.exclude_merchants, *(c.label.lower() for c in slots.exclude_categories)]
             parts.append(f" (not counting {', '.join(names)})")
@@ -612,6 +629,7 @@ class MoneySkills:
         wanted_categories = slots.categories()
 
         named_merchants = {m.lower() for m in slots.merchants()}
+        on_days = WEEKDAYS[slots.days] if slots.days else frozenset()
 
         def matching(item: Transaction) -> bool:
             size = abs(item.amount.amount)
@@ -622,6 +640,7 @@ class MoneySkills:
                 or (named_merchants and item.merchant.lower() not in named_merchants)
                 or any(item.merchant.lower() == m.lower() for m in slots.exclude_merchants)
                 or item.category in slots.exclude_categories
+                or (slots.days is not None and item.booking_date.weekday() not in on_days)
                 or (bounds is not None and bounds.minimum is not None and size < bounds.minimum)
                 or (bounds is not None and bounds.maximum is not None and size > bounds.maximum)
                 # "biggest expenses": money spent only (not transfers or card payments)

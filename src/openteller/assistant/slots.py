@@ -127,14 +127,33 @@ CATEGORY_GROUPS: dict[str, frozenset[Category]] = {
     "food": frozenset(
         {Category.GROCERIES, Category.RESTAURANTS, Category.COFFEE, Category.FAST_FOOD}
     ),
+    # what comes back every month: subscriptions, bills, rent, insurance
+    "recurring payments": frozenset(
+        {Category.SUBSCRIPTIONS, Category.UTILITIES, Category.HOUSING, Category.INSURANCE}
+    ),
 }
-_GROUP_WORDS = {
+GROUP_WORDS = {
     "food": "food",
     "food and drink": "food",
     "eating and drinking": "food",
+    **dict.fromkeys(
+        (
+            "recurring payments",
+            "recurring charges",
+            "recurring transactions",
+            "recurring expenses",
+            "recurring costs",
+            "regular payments",
+            "direct debits",
+            "standing orders",
+            "fixed costs",
+            "fixed expenses",
+        ),
+        "recurring payments",
+    ),
 }
 _GROUP_PATTERN = re.compile(
-    r"\b(" + "|".join(re.escape(w) for w in sorted(_GROUP_WORDS, key=len, reverse=True)) + r")\b"
+    r"\b(" + "|".join(re.escape(w) for w in sorted(GROUP_WORDS, key=len, reverse=True)) + r")\b"
 )
 _CATEGORY_PATTERN = re.compile(
     r"\b(" + "|".join(re.escape(w) for w in sorted(CATEGORY_WORDS, key=len, reverse=True)) + r")\b"
@@ -239,8 +258,25 @@ _PER_PAYMENT = re.compile(
     rf"\baverage\s+(?:[\w']+\s+){{0,2}}?(?:{_PAYMENT_NOUN}|shop)s?\b"
     rf"|\bper\s+(?:{_PAYMENT_NOUN})\b"
 )
+# "on weekends", "during the week": payments on those days only ("this weekend" and
+# "last weekend" are periods)
+_ON_DAYS = re.compile(
+    r"\b(?:(?:on|at|during|over|in)\s+(?:the\s+)?)?"
+    r"(weekends|weekdays|week\s+days|workdays|working\s+days)\b"
+)
+#: The days each kind names (Monday is 0).
+WEEKDAYS = {"weekends": frozenset({5, 6}), "weekdays": frozenset({0, 1, 2, 3, 4})}
+# "per week", "a year", "every day", "daily", "annually": a rate, not a period
+_PER_UNIT = re.compile(
+    r"\b(?:per|a|each|every)\s+(day|week|year)\b(?!\s+(?:ago|before|earlier))"
+    r"|\b(daily|weekly|yearly|annual(?:ly)?)\b"
+)
+_UNIT_WORDS = {"daily": "day", "weekly": "week", "yearly": "year"}
 _REFUNDS = re.compile(r"\brefund(?:s|ed)?\b|\bmoney back\b|\breimburs\w*")
-_LARGEST = re.compile(rf"\b(?:{_BIGGEST}|top|heaviest)\b")
+_LARGEST = re.compile(
+    rf"\b(?:{_BIGGEST}|top|heaviest)\b"
+    rf"|\b(?:big|large|huge|expensive)\s+(?:one-?off\s+)?(?:{_PAYMENT_NOUN})s?\b"
+)
 _MONTHLY = re.compile(
     r"\b(?:per month|by month|monthly|each month|month by month|a month(?!\s+ago))\b"
 )
@@ -290,6 +326,11 @@ class Slots:
     recent: bool = False  # "recent", "latest", "last": the newest, whatever the period
     largest: bool = False  # "biggest", "largest", "most expensive": by size, not date
     per_payment: bool = False  # "average grocery bill": the total over the payments
+    #: "on weekends" or "on weekdays": only payments on those days
+    days: str | None = None
+    #: "per week", "a year", "daily": the total as a rate ("day", "week" or "year"; a
+    #: month is ``breakdown="month"``)
+    per_unit: str | None = None
     refunds: bool = False  # "show my refunds", "did Amazon refund me": money back only
     leftovers: tuple[str, ...] = field(default_factory=tuple)
 
@@ -563,6 +604,12 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
             to_account = bool(_TOWARDS.search(work, 0, named_account.start()))
             work = _cut(work, named_account.start(), named_account.end())
 
+    days = None
+    on_days = _ON_DAYS.search(work)
+    if on_days:  # "on weekends": which days, no category ("how much on weekends?")
+        days = "weekends" if on_days.group(1).startswith("weekend") else "weekdays"
+        work = _cut(work, on_days.start(), on_days.end())
+
     category = None
     category_group = None
     named_categories = list(_CATEGORY_PATTERN.finditer(work))
@@ -576,7 +623,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     else:
         found_group = _GROUP_PATTERN.search(work)
         if found_group:
-            category_group = _GROUP_WORDS[found_group.group(1)]
+            category_group = GROUP_WORDS[found_group.group(1)]
             work = _cut(work, found_group.start(), found_group.end())
 
     named_merchants = match_merchants(work, merchants)
@@ -593,11 +640,19 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         else None
     )
     per_payment = bool(_PER_PAYMENT.search(lowered))
+    rate = _PER_UNIT.search(lowered)
+    per_unit = None
+    if rate and not _MONTHLY.search(lowered):
+        word = rate.group(1) or rate.group(2)
+        per_unit = _UNIT_WORDS.get(word, "year" if word.startswith("annual") else word)
     refunds = bool(_REFUNDS.search(lowered))
+    usual = _COMPARE_USUAL.search(lowered)
+    if usual and per_unit and usual.group(0) == "average":
+        usual = None  # "my average daily spending": the rate, not against the usual
     compare = (
         "previous"
         if _COMPARE_PREVIOUS.search(asked)
-        else ("usual" if _COMPARE_USUAL.search(lowered) and not per_payment else None)
+        else ("usual" if usual and not per_payment else None)
     )
     asked_on = work
     if (
@@ -625,6 +680,8 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         recent=bool(_RECENT.search(lowered)) and period is None and not _LARGEST.search(lowered),
         largest=bool(_LARGEST.search(lowered)) and not top_category,
         per_payment=per_payment,
+        per_unit=per_unit,
+        days=days,
         refunds=refunds,
         period=period,
         category=category,

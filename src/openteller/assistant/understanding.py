@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING
 from rapidfuzz import fuzz
 
 from openteller.assistant.intents import Intent
-from openteller.assistant.slots import CATEGORY_WORDS, TOP_CATEGORY, Slots, extract
+from openteller.assistant.slots import (
+    CATEGORY_WORDS,
+    GROUP_WORDS,
+    TOP_CATEGORY,
+    Slots,
+    extract,
+)
 from openteller.assistant.spelling import BANKING_WORDS, Speller
 from openteller.domain.categories import Category
 
@@ -128,9 +134,7 @@ def _about_moves(intent: Intent, text: str, slots: Slots) -> tuple[Intent, Slots
         category = Category.TRANSFERS
     else:
         return None
-    if _HOW_MUCH.match(text) or re.match(
-        r"(?i)\s*(?:what\s+(?:is|was)\s+)?(?:the\s+)?total\b", text
-    ):
+    if _ASKS_TOTAL.match(text):
         asked = Intent.SPENDING
     elif _ASKS_WHICH.match(text):
         asked = Intent.TRANSACTIONS
@@ -182,11 +186,12 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         return intent
     if (
         intent in (Intent.TRANSACTIONS, Intent.REPORT_FRAUD)
-        and _HOW_MUCH.match(text)
+        and _ASKS_TOTAL.match(text)
         and not (slots.recent or slots.largest or slots.limit)
     ):
-        # "how much rent did I pay this year?", "how much cash did I withdraw?": a total,
-        # whatever the words have in common with a search or a fraud report
+        # "how much rent did I pay this year?", "how much cash did I withdraw?", "total on
+        # uber last month": a total, whatever the words share with a search or a fraud
+        # report
         return Intent.SPENDING
     if intent is Intent.INCOME and _I_PAID.search(text) and not _PAID_ME.search(text):
         return Intent.SPENDING  # "how much did I pay for gas?": money out
@@ -278,12 +283,18 @@ _WHERE_MONEY = re.compile(r"(?i)\bwhere\b[^?.!]*\bmoney\s+(?:go|goes|going|went)
 # what was paid
 _REQUEST = re.compile(r"(?i)^\W*(?:can|could|would|will|please|where|why|how\s+(?:long|do|can))\b")
 _HOW_MUCH = re.compile(r"(?i)\s*(?:and\s+)?how much\b")
+# "how much ...", "total on Uber", "what's the total for groceries": a sum
+_ASKS_TOTAL = re.compile(
+    r"(?i)\s*(?:and\s+)?(?:how much\b|(?:what(?:'s|\s+is|\s+was)\s+)?(?:the\s+|my\s+)?total"
+    r"(?!\s+(?:number|count)\b)\b)"
+)
 
 #: Words any question about one's own money may be made of, besides period, category
 #: and merchant words. A message with any other word is about something else too.
 _MONEY_QUESTION_WORDS = frozenset(
     """
     a about across all am an and any are as at be been bill bills biggest buy bought by can
+    dine dined eat eaten ate order ordered shop shopped
     charge charged charges cost costs could did do does each every far for from get go got
     had has have how i i'd i'm in is it it's items largest last latest let list many me
     money more most much my net of on or our out over paid pay payment payments per please
@@ -387,7 +398,11 @@ _DOMAIN_WORDS = frozenset(BANKING_WORDS) | frozenset(
 #: together: "state" alone is no category word.
 _CATEGORY_PHRASES = re.compile(
     r"\b(?:"
-    + "|".join(re.escape(p) for p in sorted(CATEGORY_WORDS, key=len, reverse=True) if " " in p)
+    + "|".join(
+        re.escape(p)
+        for p in sorted([*CATEGORY_WORDS, *GROUP_WORDS], key=len, reverse=True)
+        if " " in p
+    )
     + r")\b"
 )
 

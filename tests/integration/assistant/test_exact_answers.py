@@ -801,3 +801,111 @@ def test_a_transfer_follow_up_keeps_where_the_money_went(assistant: Assistant) -
 @pytest.mark.parametrize("question", ["how much at the moment", "how much money right now?"])
 def test_how_much_right_now_is_the_balance(assistant: Assistant, question: str) -> None:
     assert ask(assistant, question)["intent"] == "balance"
+
+
+@pytest.mark.parametrize(
+    ("question", "amount", "count", "start", "end", "rate"),
+    [
+        # a week: the last 12 weeks up to today, and the weekly average
+        (
+            "how much do I spend on coffee per week?",
+            "27.15",
+            6,
+            "2026-09-02",
+            "2026-11-24",
+            ("average_per_week", "2.26"),
+        ),
+        # a year: the last 12 whole months
+        ("how much do I spend at netflix a year", "30.98", 2, "2025-11-01", "2026-10-31", None),
+        # a day: over the period asked, without "average" meaning "against the usual"
+        (
+            "average daily spending on coffee this month",
+            "22.65",
+            5,
+            "2026-11-01",
+            "2026-11-24",
+            ("average_per_day", "0.94"),
+        ),
+    ],
+)
+def test_a_rate_is_the_total_over_a_fitting_period_and_its_average(
+    assistant: Assistant,
+    question: str,
+    amount: str,
+    count: int,
+    start: str,
+    end: str,
+    rate: tuple[str, str] | None,
+) -> None:
+    """Before, "per week" and "a year" were ignored (this month so far was answered)."""
+    answer = ask(assistant, question)
+    assert answer["intent"] == "spending"
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == (amount, count)
+    assert answer["period"] == {"start": start, "end": end}
+    assert "comparison" not in answer["answer"]
+    if rate is not None:
+        key, value = rate
+        assert answer["answer"][key] == value
+        assert f"${value} a {key.rsplit('_', 1)[1]} on average" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "amount", "count"),
+    [
+        # October 2026: Amazon 60.00 and Netflix 15.49 on Saturday the 10th
+        ("how much did I spend on weekends in October?", "75.49", 2),
+        # the rest, less the Amazon refund of Monday the 12th
+        ("how much did I spend on weekdays in October?", "107.50", 3),
+    ],
+)
+def test_weekends_and_weekdays_narrow_the_days(
+    assistant: Assistant, question: str, amount: str, count: int
+) -> None:
+    answer = ask(assistant, question)
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == (amount, count)
+    assert " on week" in answer["text"]
+    follow = ask(assistant, question, "and in November?")  # the days carry on
+    assert "on week" in follow["text"] and follow["period"]["start"] == "2026-11-01"
+
+
+def test_recurring_payments_are_bills_subscriptions_rent_and_insurance(
+    assistant: Assistant,
+) -> None:
+    answer = ask(assistant, "what are my recurring payments?")
+    assert answer["intent"] == "transactions"
+    assert answer["category"] == "recurring payments"
+    assert [t["merchant"] for t in answer["answer"]["transactions"]] == ["Netflix"] * 3
+
+
+def test_how_many_times_did_i_eat_somewhere_is_about_my_payments(assistant: Assistant) -> None:
+    """Before, "eat" made it a question outside banking."""
+    answer = ask(assistant, "how many times did I eat at chipotle this year")
+    assert answer["intent"] == "transactions"
+    assert answer["answer"]["count"] == 1
+
+
+def test_total_on_a_merchant_is_a_sum(assistant: Assistant) -> None:
+    """Before, "purchases" made it a list."""
+    answer = ask(assistant, "total on starbucks purchases last week")
+    assert answer["intent"] == "spending"
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == ("8.70", 2)
+
+
+def test_big_purchases_come_largest_first(assistant: Assistant) -> None:
+    answer = ask(assistant, "any big purchases in October?")
+    assert answer["intent"] == "transactions"
+    amounts = [t["amount"] for t in answer["answer"]["transactions"]]
+    assert amounts == ["-82.10", "-60.00", "-45.90", "-15.49", "-4.50"]
+
+
+def test_a_comparison_after_a_list_compares_the_money_listed(assistant: Assistant) -> None:
+    """Before, "how does that compare to usual?" after a list repeated the list."""
+    answer = ask(
+        assistant,
+        "show my whole foods purchases last month",
+        "the biggest one?",
+        "how does that compare to usual?",
+    )
+    assert answer["intent"] == "spending"
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == ("128.00", 2)
+    assert answer["answer"]["comparison"]["against"] == "usual"
