@@ -197,6 +197,9 @@ class App:
             verify_token=s.messenger_verify_token.get_secret_value(),
             page_token=s.messenger_page_token.get_secret_value(),
             graph_url=s.messenger_graph_url,
+            page_ids=frozenset(
+                part.strip() for part in (s.messenger_page_id or "").split(",") if part.strip()
+            ),
         )
         service = MessengerService(
             self.engine,

@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     messenger_page_token: SecretStr | None = Field(
         default=None, description="Messenger page access token for the Send API."
     )
+    messenger_page_id: str | None = Field(
+        default=None,
+        description=(
+            "The Facebook Page id(s) this deployment serves, comma-separated: webhook events "
+            "for any other page are dropped, with an audit entry. Unset: no page check."
+        ),
+    )
     messenger_graph_url: str = Field(
         default="https://graph.facebook.com/v21.0",
         description="Graph API base URL (a local recorder in tests and demos).",

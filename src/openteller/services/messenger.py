@@ -98,6 +98,8 @@ class MessengerConfig:
     verify_token: str
     page_token: str
     graph_url: str
+    #: The pages served (events for others are dropped); empty: every page.
+    page_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -198,7 +200,20 @@ class MessengerService:
         """Keep checked events in ``conn``'s transaction (several posts may share one,
         after :meth:`lock_echoed`); returns how many were new."""
         new: list[tuple[str, bytes]] = []
+        served = self.config.page_ids
         for event in events:
+            if served and event.page_id not in served:
+                self._audit.append(
+                    conn,
+                    actor=CHANNEL,
+                    action="webhook_dropped",
+                    customer_ref="",
+                    detail={
+                        "reason": "a page this service does not serve",
+                        "page": event.page_id[:64],
+                    },
+                )
+                continue
             if isinstance(event, Delivery | Read):
                 continue  # receipts: nothing to answer
             if isinstance(event, Echo):

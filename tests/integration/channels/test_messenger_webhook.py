@@ -487,3 +487,21 @@ def test_an_event_that_cannot_be_stored_is_not_acknowledged(
     # Meta's retry is stored and answered once the store works again
     assert post(url, body(text_message(ALICE, "m_lost", "balance"))).status_code == 200
     assert len(wait_for(graph, 1)) == 1
+
+
+@pytest.mark.parametrize("server", [{"messenger_page_id": f"{PAGE}, 99"}], indirect=True)
+def test_events_for_a_page_it_does_not_serve_are_dropped_and_audited(
+    server: tuple[str, App], graph: GraphRecorder
+) -> None:
+    url, app = server
+    other = body(text_message(ALICE, "m_p1", "what's my balance?"), page="555000111")
+    assert post(url, other).status_code == 200  # acknowledged: Meta must not retry it
+    assert post(url, body(text_message(ALICE, "m_p2", "what's my balance?"))).status_code == 200
+    (answer,) = wait_for(graph, 1)
+    time.sleep(0.5)
+    assert len(graph.calls) == 1  # only the post for the page served is answered
+    assert "$75.99 available" in answer["body"]["message"]["text"]
+    dropped = [r for r in app.audit.records() if r.action == "webhook_dropped"]
+    assert [json.loads(r.detail) for r in dropped] == [
+        {"reason": "a page this service does not serve", "page": "555000111"}
+    ]
