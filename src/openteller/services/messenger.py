@@ -52,7 +52,7 @@ from openteller.services.conversations import ConversationStore
 from openteller.services.customers import require_customer
 from openteller.store import schema
 from openteller.store.audit_log import AuditLog
-from openteller.store.channel_queue import Claimed, Inbox, Outbox
+from openteller.store.channel_queue import INBOX_KEY_LENGTH, Claimed, Inbox, Outbox
 from openteller.store.consents import ConsentStore
 from openteller.store.repository import LedgerStore
 from openteller.store.retry import in_transaction
@@ -199,6 +199,27 @@ class MessengerService:
     def store(self, conn: Connection, events: list[Any]) -> int:
         """Keep checked events in ``conn``'s transaction (several posts may share one,
         after :meth:`lock_echoed`); returns how many were new."""
+        return len(self._inbox.add_many(conn, CHANNEL, self._inbox_rows(conn, events)))
+
+    def store_posts(self, conn: Connection, posts: list[list[Any]]) -> list[int]:
+        """Keep the checked events of several posts in ``conn``'s transaction: the
+        messages their echoes confirm locked first (:meth:`lock_echoed`), then the inbox
+        rows of all of them in one statement. How many of each post's events were new
+        (an event in two posts of the batch counts for the first)."""
+        self.lock_echoed(conn, posts)
+        rows = [self._inbox_rows(conn, events) for events in posts]
+        stored = self._inbox.add_many(conn, CHANNEL, [row for post in rows for row in post])
+        kept = []
+        for post in rows:
+            new = {key for key, _payload in post if key in stored}
+            stored -= new
+            kept.append(len(new))
+        return kept
+
+    def _inbox_rows(self, conn: Connection, events: list[Any]) -> list[tuple[str, bytes]]:
+        """The inbox rows (key, encrypted event) of the events to answer; receipts,
+        echoes (which confirm a send in ``conn``), unknown kinds and other pages' events
+        (audited in ``conn``) need none."""
         new: list[tuple[str, bytes]] = []
         served = self.config.page_ids
         for event in events:
@@ -231,9 +252,10 @@ class MessengerService:
                     detail={"reason": "unknown event", "fields": list(event.fields)[:5]},
                 )
                 continue
+            key = event.key[:INBOX_KEY_LENGTH]
             payload = json.dumps({"kind": event.kind, **asdict(event)}).encode()
-            new.append((event.key, self._cipher.encrypt(payload, f"inbox:{event.key}")))
-        return len(self._inbox.add_many(conn, CHANNEL, new))
+            new.append((key, self._cipher.encrypt(payload, f"inbox:{key}")))
+        return new
 
     def _dropped(self, reason: str, detail: str) -> None:
         self._audit.record(

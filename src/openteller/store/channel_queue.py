@@ -19,6 +19,8 @@ from openteller.store import schema
 from openteller.store.insert_once import insert_many_once
 
 LEASE = timedelta(seconds=60)
+#: An inbox row's key is at most this long (longer keys are cut to it).
+INBOX_KEY_LENGTH = 200
 #: How long a message whose sender died mid-send waits for the platform's echo before
 #: it is sent again.
 ECHO_WAIT = timedelta(minutes=5)
@@ -47,7 +49,7 @@ class Inbox:
         received = _now()
         rows: dict[str, dict[str, object]] = {}
         for key, payload in events:
-            kept_key = key[:200]
+            kept_key = key[:INBOX_KEY_LENGTH]
             if kept_key not in rows:
                 rows[kept_key] = {
                     "bank_id": self.bank_id,

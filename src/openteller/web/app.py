@@ -212,9 +212,7 @@ def create_app(app: App | None = None, *, worker: bool = True) -> FastAPI:
         return PlainTextResponse(answer)
 
     inbox_writes: GroupCommit[list[Any]] = GroupCommit(
-        application.engine,
-        lambda conn, events: application.messenger.store(conn, events),
-        prepare=lambda conn, posts: application.messenger.lock_echoed(conn, posts),
+        application.engine, lambda conn, posts: application.messenger.store_posts(conn, posts)
     )
 
     async def messenger_events(request: Request) -> Response:

@@ -24,18 +24,15 @@ Item = TypeVar("Item")
 
 
 class GroupCommit(Generic[Item]):
-    """Runs ``store(conn, item) -> int`` for items submitted together, in one transaction,
-    after ``prepare(conn, items)`` (e.g. to take row locks in one order for all of them)."""
+    """Runs ``store(conn, items) -> [int per item]`` for items submitted together, in one
+    transaction (so ``store`` can write the rows of all of them in one statement, and
+    take row locks in one order for all of them)."""
 
     def __init__(
-        self,
-        engine: Engine,
-        store: Callable[[Connection, Item], int],
-        prepare: Callable[[Connection, list[Item]], None] | None = None,
+        self, engine: Engine, store: Callable[[Connection, list[Item]], list[int]]
     ) -> None:
         self._engine = engine
         self._store = store
-        self._prepare = prepare
         self._gathering: Gathering[Item, int] = Gathering(self._commit)
 
     async def submit(self, item: Item) -> int:
@@ -44,9 +41,4 @@ class GroupCommit(Generic[Item]):
         return await self._gathering.submit(item)
 
     def _commit(self, items: list[Item]) -> list[int]:
-        def store_all(conn: Connection) -> list[int]:
-            if self._prepare is not None:
-                self._prepare(conn, items)
-            return [self._store(conn, item) for item in items]
-
-        return in_transaction(self._engine, store_all)
+        return in_transaction(self._engine, lambda conn: self._store(conn, items))

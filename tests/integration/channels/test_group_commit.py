@@ -44,7 +44,7 @@ def test_posts_arriving_together_share_a_transaction(tmp_path: Path) -> None:
         conn.execute(sa.insert(rows).values(value=value))
         return value * 10
 
-    writes = GroupCommit(engine, store)
+    writes = GroupCommit(engine, lambda conn, values: [store(conn, v) for v in values])
 
     async def post_all() -> list[int]:
         return await asyncio.gather(*(writes.submit(n) for n in range(1, 41)))
@@ -63,7 +63,7 @@ def test_a_failed_transaction_fails_every_post_in_it(tmp_path: Path) -> None:
         conn.execute(sa.insert(rows).values(value=value))
         return value
 
-    writes = GroupCommit(engine, store)
+    writes = GroupCommit(engine, lambda conn, values: [store(conn, v) for v in values])
 
     async def post(values: list[int]) -> list[int | BaseException]:
         return await asyncio.gather(*(writes.submit(v) for v in values), return_exceptions=True)
@@ -82,7 +82,10 @@ def test_a_failed_transaction_fails_every_post_in_it(tmp_path: Path) -> None:
 def test_every_post_is_answered_whatever_the_burst(tmp_path: Path, burst: int) -> None:
     engine = _engine(tmp_path)
     writes = GroupCommit(
-        engine, lambda conn, v: conn.execute(sa.insert(rows).values(value=v)).rowcount
+        engine,
+        lambda conn, values: [
+            conn.execute(sa.insert(rows).values(value=v)).rowcount for v in values
+        ],
     )
 
     async def waves() -> list[int]:
