@@ -76,3 +76,39 @@ def test_an_error_in_the_answer_still_cancels_the_indicator() -> None:
 def test_a_negative_delay_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot be negative"):
         SlowAnswerTyping(Shown(), after=-1)
+
+
+def test_one_timer_thread_serves_every_answer() -> None:
+    """Before, each answer started and joined a thread of its own."""
+    shown = Shown()
+    typing = SlowAnswerTyping(shown, after=0.5)
+    earlier = threading.enumerate()  # other tests' timers, idling
+    seen: list[threading.Thread] = []  # kept alive, so no two are the same object
+    for _ in range(50):
+        with typing.while_answering("psid-5"):
+            seen += [t for t in threading.enumerate() if all(t is not e for e in earlier)]
+    timers = [t for n, t in enumerate(seen) if all(t is not u for u in seen[:n])]
+    assert len(seen) >= 50 and len(timers) == 1  # the same thread throughout
+    assert shown.calls == []
+
+
+def test_answers_from_several_threads_each_get_their_indicator_once() -> None:
+    shown = Shown(takes=0.05)
+    typing = SlowAnswerTyping(shown, after=0.05)
+    done: dict[str, float] = {}
+
+    def answer(recipient: str, takes: float) -> None:
+        with typing.while_answering(recipient):
+            time.sleep(takes)
+        done[recipient] = time.monotonic()
+
+    workers = [
+        threading.Thread(target=answer, args=(f"psid-{n}", 0.2 if n % 2 else 0.0)) for n in range(6)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(call[0] for call in shown.calls) == ["psid-1", "psid-3", "psid-5"]
+    for recipient, ended, _thread in shown.calls:
+        assert ended <= done[recipient]  # never after that recipient's answer
