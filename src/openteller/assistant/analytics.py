@@ -72,6 +72,7 @@ class Selection:
     min_amount: int | None = None  # absolute minor units
     max_amount: int | None = None
     weekdays: frozenset[int] | None = None  # Monday is 0
+    name_holds: str | None = None  # a lower-case word the merchant name must hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,9 @@ class LedgerArrays:
         if selection.accounts is not None:
             wanted = [i for i, a in enumerate(self.accounts) if a in selection.accounts]
             mask &= np.isin(self.account, wanted)
+        if selection.name_holds is not None:
+            named = [i for i, name in enumerate(self.merchants) if selection.name_holds in name]
+            mask &= np.isin(self.merchant, named)
         if selection.weekdays is not None:  # ordinal 1 (1 Jan of year 1) was a Monday
             mask &= np.isin((self.day - 1) % 7, sorted(selection.weekdays))
         magnitude = np.abs(self.amount)

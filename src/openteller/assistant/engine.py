@@ -518,5 +518,6 @@ def _merge(old: Slots, new: Slots) -> Slots:
         compare=new.compare,
         breakdown=new.breakdown,
         days=new.days or old.days,
+        named_like=new.named_like if new.category is not None else old.named_like,
         per_unit=new.per_unit or old.per_unit,
     )

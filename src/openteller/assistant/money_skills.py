@@ -201,6 +201,7 @@ class MoneySkills:
             min_amount=minimum,
             max_amount=maximum,
             weekdays=WEEKDAYS[slots.days] if slots.days else None,
+            name_holds=slots.named_like,
         )
 
     def _scope(
@@ -529,10 +530,10 @@ class MoneySkills:
         parts = []
         if slots.merchant:  # "spent at Amazon", "received from Acme", "at Uber and Lyft"
             parts.append(f" {'from' if income else 'at'} {slots.merchant_words()}")
-        named = slots.category_words()
+        named = slots.named_like or slots.category_words()
         if named is not None:
-            # "received ... in income", "spent ... on groceries"
-            word = "in" if named == "income" else "on"
+            # "received ... in income", "spent ... on groceries", "... in interest"
+            word = "in" if named in ("income", "interest") else "on"
             parts.append(f" {word} {named}")
         if slots.days:
             parts.append(f" on {slots.days}")
@@ -641,6 +642,7 @@ class MoneySkills:
                 or any(item.merchant.lower() == m.lower() for m in slots.exclude_merchants)
                 or item.category in slots.exclude_categories
                 or (slots.days is not None and item.booking_date.weekday() not in on_days)
+                or (slots.named_like is not None and slots.named_like not in item.merchant.lower())
                 or (bounds is not None and bounds.minimum is not None and size < bounds.minimum)
                 or (bounds is not None and bounds.maximum is not None and size > bounds.maximum)
                 # "biggest expenses": money spent only (not transfers or card payments)

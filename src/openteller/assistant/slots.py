@@ -258,6 +258,16 @@ _PER_PAYMENT = re.compile(
     rf"\baverage\s+(?:[\w']+\s+){{0,2}}?(?:{_PAYMENT_NOUN}|shop)s?\b"
     rf"|\bper\s+(?:{_PAYMENT_NOUN})\b"
 )
+# "how much interest did I earn?", "interest received this year", "savings interest":
+# interest paid to the customer (interest alone is what borrowing cost: fees)
+_EARNED_INTEREST = re.compile(
+    r"\binterest\b[^.?!]{0,40}\b(?:earn\w*|received?|paid\s+(?:me|to\s+me|on\s+my\s+savings)|"
+    r"got|made|gained|credited)\b"
+    r"|\b(?:earn\w*|received?|got|made|gained)\b[^.?!]{0,30}\binterest\b"
+    r"|\binterest\s+(?:income|earned|credits?)\b|\bsavings\s+interest\b"
+    r"|\binterest\s+(?:on|from)\s+(?:my\s+)?savings\b"
+)
+_INTEREST = re.compile(r"\binterest\b")
 # "on weekends", "during the week": payments on those days only ("this weekend" and
 # "last weekend" are periods)
 _ON_DAYS = re.compile(
@@ -328,6 +338,8 @@ class Slots:
     per_payment: bool = False  # "average grocery bill": the total over the payments
     #: "on weekends" or "on weekdays": only payments on those days
     days: str | None = None
+    #: Only payments whose name holds this word ("interest" earned on savings)
+    named_like: str | None = None
     #: "per week", "a year", "daily": the total as a rate ("day", "week" or "year"; a
     #: month is ``breakdown="month"``)
     per_unit: str | None = None
@@ -604,6 +616,12 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
             to_account = bool(_TOWARDS.search(work, 0, named_account.start()))
             work = _cut(work, named_account.start(), named_account.end())
 
+    named_like = None
+    earned = _EARNED_INTEREST.search(lowered)
+    if earned:  # "interest I earned": money in named so, not the fees of borrowing
+        named_like = "interest"
+        work = _INTEREST.sub(" ", work)
+
     days = None
     on_days = _ON_DAYS.search(work)
     if on_days:  # "on weekends": which days, no category ("how much on weekends?")
@@ -616,7 +634,9 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     distinct = list(dict.fromkeys(CATEGORY_WORDS[m.group(1)] for m in named_categories))
     for found_category in named_categories:
         work = _cut(work, found_category.start(), found_category.end())
-    if len(distinct) == 1:
+    if named_like is not None:
+        category = Category.INCOME  # interest earned is among the money that came in
+    elif len(distinct) == 1:
         category = distinct[0]
     elif len(distinct) > 1:  # "entertainment and restaurants": both, together
         category_group = "+".join(c.slug for c in distinct)
@@ -682,6 +702,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         per_payment=per_payment,
         per_unit=per_unit,
         days=days,
+        named_like=named_like,
         refunds=refunds,
         period=period,
         category=category,

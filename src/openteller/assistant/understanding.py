@@ -209,6 +209,23 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         and _CONSENT_WORDS.search(text)
     ):
         return Intent.PRIVACY_CONSENTS  # "what have I agreed to?" is no "yes"
+    if (
+        intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
+        and slots.category is not None
+        and _ASKS_TOTAL.match(text)
+        and _I_PAID.search(text)
+    ):
+        return Intent.SPENDING  # "how much interest did I pay on my card?": a category
+    if slots.named_like == "interest" and intent in (
+        Intent.BANKING_OTHER,
+        Intent.OUT_OF_SCOPE,
+        Intent.SPENDING,
+        Intent.TRANSACTIONS,
+    ):
+        # "how much interest did I earn this year?", "savings interest last month": money
+        # that came in ("show my interest payments": those payments)
+        listed = _LIST_WORDS.match(text) and not _ASKS_TOTAL.match(text)
+        return Intent.TRANSACTIONS if listed else Intent.INCOME
     if _NET_WORTH.search(text) and intent in (Intent.OUT_OF_SCOPE, Intent.BANKING_OTHER):
         return Intent.BALANCE  # what is held, less what is owed
     if (
