@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from dateutil.relativedelta import relativedelta
 
 from openteller.assistant.analytics import LedgerArrays, Selection
@@ -228,6 +229,11 @@ class MoneySkills:
             return self._no_such_category(slots.unknown_category)
         if asks_about_moves(slots):
             return self._moved(customer, requester, slots, today)
+        if slots.since_pay and slots.period is None:
+            paid = self._from_last_pay(customer, requester, slots, today)
+            if isinstance(paid, Answer):
+                return paid
+            slots = paid
         per_month = slots.breakdown == "month" and slots.period is None
         if per_month or (slots.per_unit == "year" and slots.period is None):
             # "how much do I spend on Lyft per month?" (or a year): the last 12 months
@@ -369,6 +375,37 @@ class MoneySkills:
             period=period,
             account=slots.account,
         )
+
+    def _from_last_pay(
+        self, customer: str, requester: Requester, slots: Slots, today: date
+    ) -> Slots | Answer:
+        """ "Since my last paycheck": ``slots`` with the period from the day the latest pay
+        came in to today. Pay is money in (the income category, not interest) of at
+        least half the largest such payment of the last two months, so small transfers
+        from friends are no pay day."""
+        ledger = self._access.numeric_ledger(
+            customer, requester, since=today - timedelta(days=62), until=today, what="pay days"
+        )
+        arrays = LedgerArrays(ledger.blocks)
+        interest = [i for i, name in enumerate(arrays.merchants) if "interest" in name]
+        money_in = (
+            (arrays.category == int(Category.INCOME))
+            & (arrays.amount > 0)
+            & ~np.isin(arrays.merchant, interest)
+        )
+        if not money_in.any():
+            return Answer(
+                Reply(
+                    "I can't see any pay coming in over the last two months, so I can't "
+                    "tell when your last pay day was. Ask for a period instead "
+                    '("since November 1").'
+                ),
+                data={"error": "no_pay_found"},
+            )
+        pay = money_in & (arrays.amount * 2 >= int(arrays.amount[money_in].max()))
+        day = date.fromordinal(int(arrays.day[pay].max()))
+        since = PeriodMatch(Period(day, today), 0, 0, "since your last pay", "since")
+        return replace(slots, period=since, since_pay=False)
 
     def _moved(self, customer: str, requester: Requester, slots: Slots, today: date) -> Answer:
         """Transfers or card payments in a period: what went into the account named after
@@ -612,6 +649,11 @@ class MoneySkills:
     ) -> Answer:
         if slots.unknown_merchant and not slots.merchant:  # none found there, said so
             slots = replace(slots, merchant=slots.unknown_merchant)
+        if slots.since_pay and slots.period is None:
+            paid = self._from_last_pay(customer, requester, slots, today)
+            if isinstance(paid, Answer):
+                return paid
+            slots = paid
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped

@@ -268,6 +268,11 @@ _EARNED_INTEREST = re.compile(
     r"|\binterest\s+(?:on|from)\s+(?:my\s+)?savings\b"
 )
 _INTEREST = re.compile(r"\binterest\b")
+# "since my last paycheck", "since payday", "since I got paid": from the latest pay on
+SINCE_PAY = re.compile(
+    r"(?i)\bsince\s+(?:my\s+|the\s+|i\s+(?:last\s+)?got\s+|i\s+was\s+|last\s+)?(?:last\s+)?"
+    r"(?:pay\s?checks?|pay\s?cheques?|pay\s?days?|salary|wages?|pay|paid)\b(?:\s+came\s+in)?"
+)
 # "on weekends", "during the week": payments on those days only ("this weekend" and
 # "last weekend" are periods)
 _ON_DAYS = re.compile(
@@ -340,6 +345,8 @@ class Slots:
     days: str | None = None
     #: Only payments whose name holds this word ("interest" earned on savings)
     named_like: str | None = None
+    #: "since my last paycheck", "since payday": from the latest pay to today
+    since_pay: bool = False
     #: "per week", "a year", "daily": the total as a rate ("day", "week" or "year"; a
     #: month is ``breakdown="month"``)
     per_unit: str | None = None
@@ -559,6 +566,9 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
     asked = text[:2000].lower()
     original, period = _asked_period(text[:2000], today, week_start)
     lowered = original.lower()
+    since_pay = SINCE_PAY.search(lowered) if period is None else None
+    if since_pay:  # a period the data says ("since payday"), not a paycheck asked about
+        lowered = _cut(lowered, since_pay.start(), since_pay.end())
     top_category = TOP_CATEGORY.search(lowered) is not None  # "my biggest expense category"
     work = lowered
     if period is not None:
@@ -703,6 +713,7 @@ def extract(text: str, today: date, merchants: Sequence[str] = (), *, week_start
         per_unit=per_unit,
         days=days,
         named_like=named_like,
+        since_pay=since_pay is not None,
         refunds=refunds,
         period=period,
         category=category,

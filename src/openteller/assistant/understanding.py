@@ -30,6 +30,7 @@ from openteller.assistant.intents import Intent
 from openteller.assistant.slots import (
     CATEGORY_WORDS,
     GROUP_WORDS,
+    SINCE_PAY,
     TOP_CATEGORY,
     Slots,
     extract,
@@ -72,6 +73,9 @@ _I_PAID = re.compile(
     r"(?i)\b(?:did\s+i|have\s+i|i)\s+(?:pay|paid|spend|spent|buy|bought|withdraw|withdrew|"
     r"withdrawn|take\s+out|took\s+out|taken\s+out)\b"
     r"|(?<!my )\b(?:pay|paid)\s+(?:for|at)\b"
+)
+_PAID_PAST = re.compile(
+    r"(?i)\b(?:did|have)\s+i\s+(?:pay|paid|spend|spent)\b|\bi(?:'ve)?\s+(?:paid|spent)\b"
 )
 # "when do I get paid?", "when is my next paycheck?": when pay will come, which no total
 # of the money that came in answers
@@ -161,12 +165,15 @@ def reconsidered(
     moves = _about_moves(intent, text, slots)
     if moves is not None:
         return moves
+    if slots.since_pay:  # "coffee since I got paid": a period, not a question about pay
+        text = SINCE_PAY.sub(" ", text)
     judged = slots if merchant_is_theirs else replace(slots, merchant=None, more_merchants=())
     intent = _intent_from_words(intent, text, judged)
     if (
         intent is Intent.TRANSACTIONS
         and slots.category is None
         and slots.group is None
+        and not slots.since_pay
         and _MONEY_IN_NOUN.search(text)
     ):
         # "what was my last deposit?": among the money that came in, not any payment
@@ -213,9 +220,11 @@ def _intent_from_words(intent: Intent, text: str, slots: Slots) -> Intent:
         intent in (Intent.BANKING_OTHER, Intent.OUT_OF_SCOPE)
         and slots.category is not None
         and _ASKS_TOTAL.match(text)
-        and _I_PAID.search(text)
+        and _PAID_PAST.search(text)
     ):
-        return Intent.SPENDING  # "how much interest did I pay on my card?": a category
+        # "how much interest did I pay on my card?": a category, in the data ("how much
+        # do I pay in taxes?" asks how things are, not what happened)
+        return Intent.SPENDING
     if slots.named_like == "interest" and intent in (
         Intent.BANKING_OTHER,
         Intent.OUT_OF_SCOPE,

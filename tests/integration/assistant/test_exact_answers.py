@@ -909,3 +909,25 @@ def test_a_comparison_after_a_list_compares_the_money_listed(assistant: Assistan
     assert answer["intent"] == "spending"
     assert (answer["answer"]["amount"], answer["answer"]["count"]) == ("128.00", 2)
     assert answer["answer"]["comparison"]["against"] == "usual"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "amount", "count"),
+    [
+        # pay came on 1 and 15 October: from the 15th to today
+        ("coffee since I got paid", "spending", "22.65", 5),
+        ("how much have I spent since my last paycheck?", "spending", None, None),
+        ("what did I buy since payday?", "transactions", None, None),
+    ],
+)
+def test_since_my_last_paycheck_starts_on_the_latest_pay_day(
+    assistant: Assistant, question: str, intent: str, amount: str | None, count: int | None
+) -> None:
+    """Before, "since my last paycheck" listed the paycheck; "since I got paid" asked
+    about money received."""
+    answer = ask(assistant, question)
+    assert answer["intent"] == intent
+    assert answer["period"] == {"start": "2026-10-15", "end": "2026-11-24"}
+    assert "since your last pay (15 Oct 2026 – 24 Nov 2026)" in answer["text"]
+    if amount is not None:
+        assert (answer["answer"]["amount"], answer["answer"]["count"]) == (amount, count)

@@ -102,3 +102,10 @@ def test_interest_paid_on_the_card_is_a_fee(
     assert answer["intent"] == "spending"
     assert answer["category"] == "fees"
     assert (answer["answer"]["amount"], answer["answer"]["count"]) == (amount, count)
+
+
+def test_since_payday_without_any_pay_says_so(assistant: Assistant) -> None:
+    """Interest is no pay: with nothing else coming in, there is no pay day to start at."""
+    answer = ask(assistant, "how much have I spent since payday?")
+    assert answer["answer"] == {"error": "no_pay_found"}
+    assert answer["text"].startswith("I can't see any pay coming in over the last two months")
