@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 
 from openteller.services.customers import require_customer
 from openteller.store import schema
@@ -47,10 +48,18 @@ class ConversationStore:
         data = json.loads(handle.cipher.decrypt(row.payload, context))
         return data if isinstance(data, dict) else None
 
-    def put(self, customer: str, channel: str, subject: str, data: dict[str, Any]) -> None:
+    def put(
+        self,
+        customer: str,
+        channel: str,
+        subject: str,
+        data: dict[str, Any],
+        conn: Connection | None = None,
+    ) -> None:
+        """Remember ``data`` (in ``conn``'s transaction if given, else in one of its own)."""
         table = schema.conversations
         now = datetime.now(UTC)
-        with self._engine.begin() as conn:
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             handle = require_customer(self._store, conn, customer)
             payload = handle.cipher.encrypt(
                 json.dumps(data).encode(), f"conversation:{channel}:{subject}"
@@ -72,6 +81,6 @@ class ConversationStore:
                     )
                 )
 
-    def forget(self, channel: str, subject: str) -> None:
-        with self._engine.begin() as conn:
+    def forget(self, channel: str, subject: str, conn: Connection | None = None) -> None:
+        with self._engine.begin() if conn is None else contextlib.nullcontext(conn) as conn:
             conn.execute(delete(schema.conversations).where(self._where(channel, subject)))

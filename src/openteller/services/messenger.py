@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, delete, insert, select, update
@@ -100,6 +101,10 @@ class MessengerConfig:
     graph_url: str
     #: The pages served (events for others are dropped); empty: every page.
     page_ids: frozenset[str] = frozenset()
+
+
+#: A write that finishes answering an event, run in the transaction that marks it done.
+_Write = Callable[[Connection], object]
 
 
 @dataclass
@@ -272,14 +277,22 @@ class MessengerService:
             claimed = self._inbox.claim(conn, limit)
         for item in claimed:
             error = ""
+            writes: list[_Write] = []
             try:
                 data = json.loads(self._cipher.decrypt(item.payload, f"inbox:{item.key}"))
-                self._handle(item.key, data)
+                writes = self._handle(item.key, data)
             except OpenTellerError as exc:
                 error = str(exc)
-            with self._engine.begin() as conn:
-                self._inbox.finish(conn, item.key, error=error)
+            # What answering an event leaves behind (the 24-hour window, the reply, the
+            # conversation) is written with the event's end, in one transaction: a
+            # process that dies before it leaves the event to be answered again, whole.
+            in_transaction(self._engine, partial(self._finish, item.key, writes, error))
         return len(claimed)
+
+    def _finish(self, key: str, writes: list[_Write], error: str, conn: Connection) -> None:
+        for write in writes:
+            write(conn)
+        self._inbox.finish(conn, key, error=error)
 
     def _customer_of(self, psid: str) -> str | None:
         table = schema.messenger_links
@@ -291,23 +304,24 @@ class MessengerService:
             ).first()
         return None if row is None else str(row.external_id)
 
-    def _handle(self, key: str, data: dict[str, Any]) -> None:
+    def _handle(self, key: str, data: dict[str, Any]) -> list[_Write]:
+        """Answer one stored event; the writes that finish it (see :meth:`process`)."""
         kind, psid = data["kind"], data["sender"]
         if kind == "accountlinking":
             if data.get("status") == "unlinked":
                 self.unlink(psid)
             elif data.get("status") == "linked":
                 self._linked(psid, str(data.get("authorization_code", "")))
-            return
+            return []
         if kind not in ("message", "postback"):
-            return
+            return []
         chosen = data.get("quick_reply") or data.get("payload") or ""
         text = data.get("text") or ""
         if chosen:
             opened = self._unseal(psid, chosen)
             if opened is None:
                 self._dropped("bad_payload", "a button payload that is not ours or expired")
-                return
+                return []
             text = opened
         customer = self._customer_of(psid)
         if customer is None:
@@ -321,20 +335,27 @@ class MessengerService:
                     ),
                 ),
             )
-            self._queue(key, psid, reply)
-            return
-        self._opened_window(psid)
+            return [self._queued(key, psid, reply)]
         # The indicator (if the answer is slow) goes out before the reply is queued, so no
         # process can send the reply ahead of it.
         with self._typing.while_answering(psid):
             reply, image_url, conversation = self._reply_to(psid, customer, text, data)
-        self._queue(key, psid, reply, image_url=image_url)
-        if conversation is None:
-            return
+        writes = [
+            lambda conn: self._opened_window(psid, conn),
+            self._queued(key, psid, reply, image_url=image_url),
+        ]
+        if conversation is not None:
+            remembered = dump_context(conversation)
+            writes.append(lambda conn: self._remember(conn, customer, psid, remembered))
+        return writes
+
+    def _remember(
+        self, conn: Connection, customer: str, psid: str, context: dict[str, Any]
+    ) -> None:
         try:
-            self._contexts.put(customer, CHANNEL, psid, dump_context(conversation))
+            self._contexts.put(customer, CHANNEL, psid, context, conn=conn)
         except OpenTellerError:  # the customer was just erased: nothing to remember
-            self._contexts.forget(CHANNEL, psid)
+            self._contexts.forget(CHANNEL, psid, conn=conn)
 
     def _reply_to(
         self, psid: str, customer: str, text: str, data: dict[str, Any]
@@ -395,11 +416,24 @@ class MessengerService:
         messaging_type: str = "RESPONSE",
     ) -> None:
         """Queue ``reply`` to ``psid`` in a transaction of its own."""
+        queue = self._queued(key, psid, reply, image_url=image_url, messaging_type=messaging_type)
+        with self._engine.begin() as conn:
+            queue(conn)
+
+    def _queued(
+        self,
+        key: str,
+        psid: str,
+        reply: Reply,
+        *,
+        image_url: str = "",
+        messaging_type: str = "RESPONSE",
+    ) -> _Write:
+        """The write that queues ``reply`` to ``psid`` (rendered and encrypted now)."""
         messages = self._outbox_messages(
             key, psid, reply, image_url=image_url, messaging_type=messaging_type
         )
-        with self._engine.begin() as conn:
-            self._outbox.add_many(conn, CHANNEL, messages)
+        return lambda conn: self._outbox.add_many(conn, CHANNEL, messages)
 
     def _outbox_messages(
         self,
@@ -551,15 +585,14 @@ class MessengerService:
             )
         return view.consent.id
 
-    def _opened_window(self, psid: str) -> None:
+    def _opened_window(self, psid: str, conn: Connection) -> None:
         """The customer wrote: Messenger's 24-hour window for standard messages opens."""
         table = schema.messenger_links
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(table)
-                .where(and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid))
-                .values(last_inbound_at=datetime.now(UTC))
-            )
+        conn.execute(
+            update(table)
+            .where(and_(table.c.bank_id == self._store.bank_id, table.c.psid == psid))
+            .values(last_inbound_at=datetime.now(UTC))
+        )
 
     def linked_psids(self, customer: str, conn: Connection | None = None) -> list[tuple[str, bool]]:
         """The customer's linked PSIDs, each with whether its 24-hour window is open."""
