@@ -227,8 +227,6 @@ class MoneySkills:
             slots = replace(slots, merchant=unknown)
         if slots.unknown_category and intent is Intent.SPENDING:
             return self._no_such_category(slots.unknown_category)
-        if asks_about_moves(slots):
-            return self._moved(customer, requester, slots, today)
         if slots.since_pay and slots.period is None:
             paid = self._from_last_pay(customer, requester, slots, today)
             if isinstance(paid, Answer):
@@ -247,6 +245,8 @@ class MoneySkills:
             slots = replace(
                 slots, period=PeriodMatch(weeks, 0, 0, "over the last 12 weeks", "rolling")
             )
+        if asks_about_moves(slots):
+            return self._moved(customer, requester, slots, today, per_month=per_month)
         scoped = self._scope(customer, requester, slots)
         if isinstance(scoped, Answer):
             return scoped
@@ -407,10 +407,19 @@ class MoneySkills:
         since = PeriodMatch(Period(day, today), 0, 0, "since your last pay", "since")
         return replace(slots, period=since, since_pay=False)
 
-    def _moved(self, customer: str, requester: Requester, slots: Slots, today: date) -> Answer:
+    def _moved(
+        self,
+        customer: str,
+        requester: Requester,
+        slots: Slots,
+        today: date,
+        *,
+        per_month: bool = False,
+    ) -> Answer:
         """Transfers or card payments in a period: what went into the account named after
         "to" (a card named in a question about paying it is where the money went), else
-        what went out (of the account named, or of any)."""
+        what went out (of the account named, or of any); ``per_month``, with the monthly
+        average of the 12 months the period then is."""
         scoped = self._scope(customer, requester, slots)
         naming = None
         if isinstance(scoped, Answer):
@@ -461,14 +470,19 @@ class MoneySkills:
         else:
             text = f"I found no {noun}s{subject} {where} {span}."
         text = " ".join(text.split()).replace(" .", ".").replace(" ,", ",")
+        data: dict[str, Any] = {
+            "amount": str(amount),
+            "currency": currency,
+            "count": total.count,
+            "direction": "in" if into else "out",
+        }
+        if per_month and total.count:
+            average = (amount / 12).quantize(Decimal(1).scaleb(-minor_units(currency)))
+            text += f" That is {money(average, currency, self.locale)} a month on average."
+            data["monthly_average"] = str(average)
         return Answer(
             Reply(text, quick_replies=(QuickReply("Show transactions", "show me those"),)),
-            data={
-                "amount": str(amount),
-                "currency": currency,
-                "count": total.count,
-                "direction": "in" if into else "out",
-            },
+            data=data,
             period=period,
             account=slots.account,
         )

@@ -107,7 +107,8 @@ _MOVE_TROUBLE = re.compile(
     r"(?i)\b(?:fail\w*|pending|declin\w*|reject\w*|wrong|why|fees?|cost\w*|charge[sd]?|"
     r"limits?|how\s+long|how\s+(?:do|can|to)|can\s+i|could\s+i|cancel\w*|revers\w*|stuck|"
     r"missing|arriv\w*|not|due|minimum|interest|apr|late|set\s+up|schedul\w*|autopay|revert\w*|"
-    r"next|upcoming|will|owe|need|should|have\s+to|do\s+i\s+have|per|update|go\s+through|"
+    r"next|upcoming|will|owe|need|should|have\s+to|do\s+i\s+have|update|go\s+through|"
+    r"per\s+(?:transfer|transaction|payment)|"
     r"(?:did|does|has|have|was|is|were|are)nt)\b|n't\b"
 )
 _TRANSFER_LINE = re.compile(r"(?i)\b(?:transfer|xfer|payment|thank\s+you)\b")

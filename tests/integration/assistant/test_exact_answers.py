@@ -931,3 +931,13 @@ def test_since_my_last_paycheck_starts_on_the_latest_pay_day(
     assert "since your last pay (15 Oct 2026 – 24 Nov 2026)" in answer["text"]
     if amount is not None:
         assert (answer["answer"]["amount"], answer["answer"]["count"]) == (amount, count)
+
+
+def test_transfers_per_month_are_the_last_12_months_and_their_average(
+    assistant: Assistant,
+) -> None:
+    answer = ask(assistant, "how much do I transfer to savings per month?")
+    assert answer["period"] == {"start": "2025-11-01", "end": "2026-10-31"}
+    assert (answer["answer"]["amount"], answer["answer"]["count"]) == ("500.00", 1)
+    assert answer["answer"]["monthly_average"] == "41.67"
+    assert "That is $41.67 a month on average." in answer["text"]
