@@ -455,21 +455,23 @@ class MoneySkills:
         when = period_phrase(slots.period.phrase) if slots.period else "this month so far"
         span = f"{when} ({period_words(period, self.locale)})"
         accounts = _account_words(chosen, not slots.account)
-        where = f"into {accounts}" if into else ("" if not slots.account else f"out of {accounts}")
-        if naming:
-            where = f"to {naming}"
         if paying_card:
             where = f"to {accounts}" if into else (f"from {accounts}" if slots.account else "")
+        elif naming:
+            where = f"to {naming}"
+        elif into:
+            where = f"into {accounts}"
+        else:
+            where = f"out of {accounts}" if slots.account else ""
         verb = "paid" if paying_card else ("moved" if slots.account else "transferred")
         subject = f" to {slots.merchant_words()}" if slots.merchant and not into else ""
-        if total.count:
-            text = (
-                f"You {verb} {money(amount, currency, self.locale)}{subject} {where} {span}, "
-                f"{plural(total.count, noun)}."
-            )
-        else:
-            text = f"I found no {noun}s{subject} {where} {span}."
-        text = " ".join(text.split()).replace(" .", ".").replace(" ,", ",")
+        what = (
+            f"You {verb} {money(amount, currency, self.locale)}{subject}"
+            if total.count
+            else f"I found no {noun}s{subject}"
+        )
+        text = " ".join(part for part in (what, where, span) if part)
+        text += f", {plural(total.count, noun)}." if total.count else "."
         data: dict[str, Any] = {
             "amount": str(amount),
             "currency": currency,

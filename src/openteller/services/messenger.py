@@ -406,20 +406,6 @@ class MessengerService:
             ),
         )
 
-    def _queue(
-        self,
-        key: str,
-        psid: str,
-        reply: Reply,
-        *,
-        image_url: str = "",
-        messaging_type: str = "RESPONSE",
-    ) -> None:
-        """Queue ``reply`` to ``psid`` in a transaction of its own."""
-        queue = self._queued(key, psid, reply, image_url=image_url, messaging_type=messaging_type)
-        with self._engine.begin() as conn:
-            queue(conn)
-
     def _queued(
         self,
         key: str,
@@ -669,12 +655,16 @@ class MessengerService:
         """Queue an insight with a "Stop these" button, only to the customer's PSIDs whose
         24-hour window is open (no message tag covers insights)."""
         reply = Reply(text, quick_replies=(QuickReply("Stop these", stop),))
-        sent = 0
-        for psid, window_open in self.linked_psids(customer):
-            if window_open:
-                self._queue(f"{notice}:{psid}", psid, reply, messaging_type="UPDATE")
-                sent += 1
-        return sent
+        queues = [
+            self._queued(f"{notice}:{psid}", psid, reply, messaging_type="UPDATE")
+            for psid, window_open in self.linked_psids(customer)
+            if window_open
+        ]
+        if queues:
+            with self._engine.begin() as conn:
+                for queue in queues:
+                    queue(conn)
+        return len(queues)
 
     def issue_link_code(self, customer: str) -> str:
         """A one-time code for the signed-in customer, handed to Messenger at linking."""
