@@ -80,7 +80,8 @@ def test_a_failure_holds_back_only_that_persons_later_messages(
     try:
         for person, texts in {"111": ["a1", "a2", "a3"], "222": ["b1", "b2"]}.items():
             for text in texts:
-                app.messenger._queue(f"test:{text}", person, Reply(text))
+                with app.engine.begin() as conn:
+                    app.messenger._queued(f"test:{text}", person, Reply(text))(conn)
         graph.failing = {"a2"}
 
         assert app.messenger.deliver() == 3  # a1, b1, b2

@@ -46,8 +46,10 @@ def app(postgres_url: str, postgres_keystore_url: str, tmp_path: Path) -> Iterat
 
 
 def _two_queued_messages(app: App) -> list[str]:
-    app.messenger._queue("test:first", "111", Reply("first"))
-    app.messenger._queue("test:second", "222", Reply("second"))
+    with app.engine.begin() as conn:
+        app.messenger._queued("test:first", "111", Reply("first"))(conn)
+    with app.engine.begin() as conn:
+        app.messenger._queued("test:second", "222", Reply("second"))(conn)
     with app.engine.connect() as conn:
         ids = sorted(conn.execute(sa.select(schema.channel_outbox.c.id)).scalars())
     with app.engine.begin() as conn:  # both in flight: sent, not yet recorded as sent

@@ -22,7 +22,8 @@ def test_the_worker_goes_on_after_an_unexpected_database_error(tmp_path: Path) -
     graph = Graph()
     threading.Thread(target=graph.serve_forever, daemon=True).start()
     app = messenger_app(f"sqlite:///{tmp_path}/openteller.db", None, tmp_path, graph)
-    app.messenger._queue("test:hello", "111", Reply("hello"))
+    with app.engine.begin() as conn:
+        app.messenger._queued("test:hello", "111", Reply("hello"))(conn)
     with app.engine.begin() as conn:
         conn.execute(sa.text("ALTER TABLE channel_inbox RENAME TO channel_inbox_away"))
     worker = Worker(app, interval=0.01)
